@@ -1,0 +1,64 @@
+package io.roomcast.cli;
+
+import io.roomcast.config.ConfigException;
+import io.roomcast.config.ConfigSources;
+import picocli.CommandLine;
+
+import java.io.PrintWriter;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * Entry point of {@code roomcast.jar}. A bad flag, environment variable or config value ends the process
+ * with exit code 2 and one line that names it.
+ */
+public final class Main {
+    private Main() {
+    }
+
+    public static void main(String[] args) {
+        int code = run(args, System.getenv(), new PrintWriter(System.out, true), new PrintWriter(System.err, true));
+        System.exit(code);
+    }
+
+    /** Parses and runs; returns the exit code. Separate from {@link #main} so tests can call it. */
+    public static int run(String[] args, Map<String, String> env, PrintWriter out, PrintWriter err) {
+        CommandLine cl;
+        try {
+            ConfigSources sources = ConfigSources.from(args, env);
+            cl = new CommandLine(new RoomcastCommand(env));
+            cl.setDefaultValueProvider(sources);
+            cl.getSubcommands().values().forEach(sub -> sub.setDefaultValueProvider(sources));
+            rejectUnknownKeys(cl, sources);
+        } catch (ConfigException e) {
+            err.println("roomcast: " + e.getMessage());
+            return 2;
+        }
+        cl.setOut(out).setErr(err);
+        cl.setParameterExceptionHandler((ex, a) -> {
+            err.println("roomcast: " + ex.getMessage());
+            err.println("Run 'java -jar roomcast.jar --help' for the settings.");
+            return 2;
+        });
+        cl.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {
+            if (ex instanceof ConfigException) {
+                err.println("roomcast: " + ex.getMessage());
+                return 2;
+            }
+            throw ex;
+        });
+        return cl.execute(args);
+    }
+
+    private static void rejectUnknownKeys(CommandLine cl, ConfigSources sources) {
+        Set<String> known = new TreeSet<>();
+        cl.getCommandSpec().options().forEach(o -> known.add(o.longestName().replaceFirst("^--", "")));
+        for (String key : sources.fileKeys()) {
+            if (!known.contains(key)) {
+                throw new ConfigException("--config: unknown setting '" + key + "' (settings are the long flags"
+                        + " without '--', such as 'port' or 'max-frame-bytes')");
+            }
+        }
+    }
+}

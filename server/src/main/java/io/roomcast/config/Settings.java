@@ -1,0 +1,235 @@
+package io.roomcast.config;
+
+import io.roomcast.history.HistoryWindow;
+import io.roomcast.session.Destination;
+import io.roomcast.stomp.StompLimits;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine;
+import picocli.CommandLine.Option;
+
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Every setting of a node. Picocli fills it from flags, {@code ROOMCAST_*} variables and the config file
+ * ({@link ConfigSources}); after {@link #validate()} it is read-only by convention.
+ *
+ * <p>Not thread-safe while being filled; safe to share once validated.
+ */
+@CommandLine.Command
+public final class Settings {
+    public enum BusKind { memory, rocketmq }
+
+    public enum AuthMode { insecure, jwt }
+
+    private static final Logger log = LoggerFactory.getLogger(Settings.class);
+
+    @Option(names = "--config", paramLabel = "FILE", description = "YAML file of settings, keys as the long flags without '--'.")
+    public Path config;
+
+    @Option(names = "--host", defaultValue = "0.0.0.0", description = "Address to bind. Default: ${DEFAULT-VALUE}.")
+    public String host;
+
+    @Option(names = "--port", defaultValue = "8080", description = "Port for WebSocket, HTTP API and page; 0 picks a free one. Default: ${DEFAULT-VALUE}.")
+    public int port;
+
+    @Option(names = "--node-id", description = "This node's id in the cluster. Default: <hostname>-<port>.")
+    public String nodeId;
+
+    @Option(names = "--bus", defaultValue = "memory", description = "Message bus: ${COMPLETION-CANDIDATES}. Default: ${DEFAULT-VALUE}.")
+    public BusKind bus;
+
+    @Option(names = "--namesrv", paramLabel = "HOST:PORT", description = "RocketMQ NameServer(s), ';'-separated (--bus rocketmq).")
+    public String namesrv;
+
+    @Option(names = "--partitions", defaultValue = "16", description = "Partitions of the memory bus. Default: ${DEFAULT-VALUE}.")
+    public int partitions;
+
+    @Option(names = "--auth", defaultValue = "insecure", description = "Client authentication: ${COMPLETION-CANDIDATES}. Default: ${DEFAULT-VALUE} (demo only).")
+    public AuthMode auth;
+
+    @Option(names = "--jwt-secret", description = "HS256 secret for --auth jwt, at least 32 bytes.")
+    public String jwtSecret;
+
+    @Option(names = "--jwt-public-key", paramLabel = "PEM", description = "RS256 public key (PEM file) for --auth jwt.")
+    public Path jwtPublicKey;
+
+    @Option(names = "--api-key", description = "Bearer key for the HTTP API. Generated and printed when unset in insecure mode.")
+    public String apiKey;
+
+    @Option(names = "--max-frame-bytes", defaultValue = "" + StompLimits.DEFAULT_MAX_FRAME_BYTES, description = "Largest STOMP frame. Default: ${DEFAULT-VALUE}.")
+    public int maxFrameBytes;
+
+    @Option(names = "--max-body-bytes", defaultValue = "" + StompLimits.DEFAULT_MAX_BODY_BYTES, description = "Largest message body (STOMP and HTTP). Default: ${DEFAULT-VALUE}.")
+    public int maxBodyBytes;
+
+    @Option(names = "--max-headers", defaultValue = "" + StompLimits.DEFAULT_MAX_HEADERS, description = "Most headers in one frame. Default: ${DEFAULT-VALUE}.")
+    public int maxHeaders;
+
+    @Option(names = "--max-header-length", defaultValue = "" + StompLimits.DEFAULT_MAX_HEADER_LENGTH, description = "Longest header line. Default: ${DEFAULT-VALUE}.")
+    public int maxHeaderLength;
+
+    @Option(names = "--max-subscriptions", defaultValue = "64", description = "Subscriptions per connection. Default: ${DEFAULT-VALUE}.")
+    public int maxSubscriptions;
+
+    @Option(names = "--max-connections-per-user", defaultValue = "16", description = "Connections of one user on this node. Default: ${DEFAULT-VALUE}.")
+    public int maxConnectionsPerUser;
+
+    @Option(names = "--max-room-length", defaultValue = "" + Destination.DEFAULT_MAX_ROOM_LENGTH, description = "Longest room id. Default: ${DEFAULT-VALUE}.")
+    public int maxRoomLength;
+
+    @Option(names = "--outbound-queue-bytes", defaultValue = "1048576", description = "Bytes queued for one slow client before it is disconnected. Default: ${DEFAULT-VALUE}.")
+    public int outboundQueueBytes;
+
+    @Option(names = "--http-max-body-bytes", defaultValue = "131072", description = "Largest HTTP request body. Default: ${DEFAULT-VALUE}.")
+    public int httpMaxBodyBytes;
+
+    @Option(names = "--heartbeat-send", defaultValue = "10s", converter = DurationConverter.class, description = "How often the server offers to send heart-beats. 0 disables. Default: ${DEFAULT-VALUE}.")
+    public Duration heartbeatSend;
+
+    @Option(names = "--heartbeat-receive", defaultValue = "10s", converter = DurationConverter.class, description = "How often the server wants heart-beats from clients. 0 disables. Default: ${DEFAULT-VALUE}.")
+    public Duration heartbeatReceive;
+
+    @Option(names = "--heartbeat-tolerance", defaultValue = "2.0", description = "A client silent for this many negotiated intervals is closed. Default: ${DEFAULT-VALUE}.")
+    public double heartbeatTolerance;
+
+    @Option(names = "--connect-timeout", defaultValue = "10s", converter = DurationConverter.class, description = "Time to complete the WebSocket handshake and to send CONNECT. Default: ${DEFAULT-VALUE}.")
+    public Duration connectTimeout;
+
+    @Option(names = "--history-max-messages", defaultValue = "" + HistoryWindow.DEFAULT_MAX_MESSAGES, description = "Messages kept per partition for resume. Default: ${DEFAULT-VALUE}.")
+    public int historyMaxMessages;
+
+    @Option(names = "--history-max-age", defaultValue = "5m", converter = DurationConverter.class, description = "Age after which messages leave the resume window. Default: ${DEFAULT-VALUE}.")
+    public Duration historyMaxAge;
+
+    /** Settings as they are with no flag, no environment and no file: the embedded default. */
+    public static Settings defaults() {
+        Settings s = new Settings();
+        new CommandLine(s).setDefaultValueProvider(new ConfigSources(Map.of(), Map.of())).parseArgs();
+        return s;
+    }
+
+    public StompLimits stompLimits() {
+        return new StompLimits(maxFrameBytes, maxBodyBytes, maxHeaders, maxHeaderLength);
+    }
+
+    /** The node id, derived from the host name and port when not set. */
+    public String nodeId() {
+        if (nodeId != null && !nodeId.isBlank()) {
+            return nodeId;
+        }
+        String host;
+        try {
+            host = InetAddress.getLocalHost().getHostName();
+        } catch (UnknownHostException e) {
+            host = "node";
+        }
+        return host + "-" + port;
+    }
+
+    /**
+     * Fails on the first impossible setting with one line naming it; logs a warning for each unwise one.
+     *
+     * @return the warnings, also logged
+     */
+    public List<String> validate() {
+        range("--port", port, 0, 65535);
+        range("--partitions", partitions, 1, 1024);
+        range("--max-frame-bytes", maxFrameBytes, 256, 16 * 1024 * 1024);
+        range("--max-body-bytes", maxBodyBytes, 0, maxFrameBytes);
+        range("--max-headers", maxHeaders, 4, 1024);
+        range("--max-header-length", maxHeaderLength, 64, maxFrameBytes);
+        range("--max-subscriptions", maxSubscriptions, 1, 100_000);
+        range("--max-connections-per-user", maxConnectionsPerUser, 1, 100_000);
+        range("--max-room-length", maxRoomLength, 1, 1024);
+        range("--outbound-queue-bytes", outboundQueueBytes, 4096, Integer.MAX_VALUE);
+        range("--http-max-body-bytes", httpMaxBodyBytes, 1024, 64 * 1024 * 1024);
+        range("--history-max-messages", historyMaxMessages, 0, 10_000_000);
+        notNegative("--heartbeat-send", heartbeatSend);
+        notNegative("--heartbeat-receive", heartbeatReceive);
+        notNegative("--history-max-age", historyMaxAge);
+        if (connectTimeout.isNegative() || connectTimeout.isZero()) {
+            throw new ConfigException("--connect-timeout: must be positive, got " + DurationConverter.format(connectTimeout));
+        }
+        if (heartbeatTolerance < 1.0 || heartbeatTolerance > 100) {
+            throw new ConfigException("--heartbeat-tolerance: must be between 1.0 and 100, got " + heartbeatTolerance);
+        }
+        if (nodeId != null && !nodeId.matches("[A-Za-z0-9_.-]{1,64}")) {
+            throw new ConfigException("--node-id: use 1 to 64 letters, digits or _ . -, got '" + nodeId + "'");
+        }
+        if (bus == BusKind.rocketmq && (namesrv == null || namesrv.isBlank())) {
+            throw new ConfigException("--namesrv: required with --bus rocketmq (for example --namesrv 127.0.0.1:9876)");
+        }
+        if (apiKey != null && apiKey.length() < 16) {
+            throw new ConfigException("--api-key: must be at least 16 characters, got " + apiKey.length());
+        }
+        validateJwt();
+        return warnings();
+    }
+
+    private void validateJwt() {
+        if (auth != AuthMode.jwt) {
+            return;
+        }
+        if (jwtSecret == null && jwtPublicKey == null) {
+            throw new ConfigException("--auth jwt: needs --jwt-secret (HS256) or --jwt-public-key (RS256)");
+        }
+        if (jwtSecret != null && jwtSecret.getBytes(StandardCharsets.UTF_8).length < 32) {
+            throw new ConfigException("--jwt-secret: HS256 needs at least 32 bytes, got "
+                    + jwtSecret.getBytes(StandardCharsets.UTF_8).length);
+        }
+        if (jwtPublicKey != null && !Files.isReadable(jwtPublicKey)) {
+            throw new ConfigException("--jwt-public-key: cannot read " + jwtPublicKey);
+        }
+        if (apiKey == null) {
+            throw new ConfigException("--api-key: required with --auth jwt (the HTTP API must not be open)");
+        }
+    }
+
+    private List<String> warnings() {
+        List<String> warnings = new ArrayList<>();
+        if (auth == AuthMode.insecure) {
+            warnings.add("--auth insecure: clients choose their own user id with the 'login' header; use --auth jwt"
+                    + " for anything but a demo");
+            if (!isLoopback(host)) {
+                warnings.add("--auth insecure with --host " + host + ": anyone who can reach this address can"
+                        + " connect as any user; bind 127.0.0.1 or use --auth jwt");
+            }
+        }
+        if (!heartbeatReceive.isZero() && heartbeatReceive.toMillis() * heartbeatTolerance > 60_000) {
+            warnings.add("--heartbeat-receive " + DurationConverter.format(heartbeatReceive) + " x tolerance "
+                    + heartbeatTolerance + " is longer than nginx's default proxy_read_timeout of 60s");
+        }
+        if (!heartbeatSend.isZero() && heartbeatSend.toSeconds() >= 60) {
+            warnings.add("--heartbeat-send " + DurationConverter.format(heartbeatSend)
+                    + " is not shorter than nginx's default proxy_read_timeout of 60s: idle clients behind"
+                    + " nginx will be cut off");
+        }
+        warnings.forEach(w -> log.warn(w));
+        return warnings;
+    }
+
+    private static boolean isLoopback(String host) {
+        return host.equals("localhost") || host.startsWith("127.") || host.equals("::1");
+    }
+
+    private static void range(String name, long value, long min, long max) {
+        if (value < min || value > max) {
+            throw new ConfigException(name + ": must be between " + min + " and " + max + ", got " + value);
+        }
+    }
+
+    private static void notNegative(String name, Duration d) {
+        if (d.isNegative()) {
+            throw new ConfigException(name + ": must not be negative, got " + d);
+        }
+    }
+}

@@ -1,0 +1,4 @@
+/**
+ * The node's bounded window of recent bus messages, per partition, from which resuming clients are served.
+ */
+package io.roomcast.history;

@@ -1,0 +1,288 @@
+package io.roomcast.http;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.QueryStringDecoder;
+import io.netty.handler.codec.http.websocketx.WebSocketCloseStatus;
+import io.roomcast.bus.BusUnavailableException;
+import io.roomcast.bus.Position;
+import io.roomcast.node.Node;
+import io.roomcast.room.Presence;
+import io.roomcast.room.Refusal;
+import io.roomcast.session.Channels;
+import io.roomcast.session.Destination;
+import io.roomcast.session.Session;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+
+/**
+ * The publish/admin HTTP API, health checks. Routes are matched on path segments; each route is one short
+ * method. Every failure becomes an {@link ApiException} and is answered in one place.
+ *
+ * <p>Sharable and thread-safe: it holds no per-connection state.
+ */
+@ChannelHandler.Sharable
+public final class HttpApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
+    private final Node node;
+    private final byte[] apiKey;
+
+    public HttpApiHandler(Node node) {
+        this.node = node;
+        this.apiKey = node.apiKey().getBytes(StandardCharsets.UTF_8);
+    }
+
+    @Override
+    protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest request) {
+        ctx.channel().attr(Channels.HTTP_SEEN).set(Boolean.TRUE);
+        boolean keepAlive = HttpUtil.isKeepAlive(request);
+        if (request.decoderResult().isFailure()) {
+            respondError(ctx, new ApiException(HttpResponseStatus.BAD_REQUEST, "bad-request",
+                    "malformed HTTP request: " + request.decoderResult().cause().getMessage()), false);
+            return;
+        }
+        try {
+            route(ctx, request, keepAlive);
+        } catch (ApiException e) {
+            respondError(ctx, e, keepAlive);
+        }
+    }
+
+    private void route(ChannelHandlerContext ctx, FullHttpRequest request, boolean keepAlive) throws ApiException {
+        String path = new QueryStringDecoder(request.uri()).path();
+        List<String> s = List.of(path.replaceAll("^/+|/+$", "").split("/+"));
+        HttpMethod method = request.method();
+        switch (path) {
+            case "/health/live" -> {
+                allow(method, HttpMethod.GET);
+                Responses.json(ctx, HttpResponseStatus.OK, Map.of("status", "live", "node", node.id()), keepAlive);
+                return;
+            }
+            case "/health/ready" -> {
+                allow(method, HttpMethod.GET);
+                boolean ready = node.isReady();
+                Responses.json(ctx, ready ? HttpResponseStatus.OK : HttpResponseStatus.SERVICE_UNAVAILABLE,
+                        Map.of("status", ready ? "ready" : "not-ready", "node", node.id()), keepAlive);
+                return;
+            }
+            default -> {
+            }
+        }
+        if (s.isEmpty() || !s.get(0).equals("api")) {
+            throw new ApiException(HttpResponseStatus.NOT_FOUND, "not-found", "no route for " + path);
+        }
+        authorize(request);
+        CompletableFuture<?> answer = api(s, method, request);
+        answer.whenComplete((body, failure) -> {
+            if (failure == null) {
+                Responses.json(ctx, HttpResponseStatus.OK, body, keepAlive);
+            } else {
+                respondError(ctx, toApiException(failure), keepAlive);
+            }
+        });
+    }
+
+    private CompletableFuture<?> api(List<String> s, HttpMethod method, FullHttpRequest request) throws ApiException {
+        String path = "/" + String.join("/", s);
+        if (s.size() == 4 && s.get(1).equals("rooms") && s.get(3).equals("messages")) {
+            allow(method, HttpMethod.POST);
+            Publish p = Publish.parse(request, node.settings().maxBodyBytes);
+            return positionOf(node.outbox().toRoom(room(s.get(2)), p.from(), p.contentType(), p.headers(), p.body()));
+        }
+        if (s.size() == 4 && s.get(1).equals("rooms") && s.get(3).equals("presence")) {
+            allow(method, HttpMethod.GET);
+            String room = room(s.get(2));
+            List<Presence.Member> members = node.presence().members(room);
+            return CompletableFuture.completedFuture(Map.of("room", room, "users", members));
+        }
+        if (s.size() == 2 && s.get(1).equals("rooms")) {
+            allow(method, HttpMethod.GET);
+            return CompletableFuture.completedFuture(Map.of("rooms", node.presence().roomSizes()));
+        }
+        if (s.size() == 4 && s.get(1).equals("users") && s.get(3).equals("messages")) {
+            allow(method, HttpMethod.POST);
+            Publish p = Publish.parse(request, node.settings().maxBodyBytes);
+            return positionOf(node.outbox().toUser(s.get(2), p.from(), p.contentType(), p.headers(), p.body()));
+        }
+        if (s.size() == 4 && s.get(1).equals("users") && s.get(3).equals("sessions")) {
+            allow(method, HttpMethod.DELETE);
+            return CompletableFuture.completedFuture(disconnect(s.get(2)));
+        }
+        if (s.size() == 2 && s.get(1).equals("broadcast")) {
+            allow(method, HttpMethod.POST);
+            Publish p = Publish.parse(request, node.settings().maxBodyBytes);
+            return positionOf(node.outbox().broadcast(p.from(), p.contentType(), p.headers(), p.body()));
+        }
+        if (s.size() == 2 && s.get(1).equals("nodes")) {
+            allow(method, HttpMethod.GET);
+            return CompletableFuture.completedFuture(Map.of("nodes", List.of(nodeInfo())));
+        }
+        throw new ApiException(HttpResponseStatus.NOT_FOUND, "not-found", "no route for " + path);
+    }
+
+    private Map<String, Object> nodeInfo() {
+        Map<String, Object> info = new LinkedHashMap<>();
+        info.put("node", node.id());
+        info.put("version", io.roomcast.node.Node.VERSION);
+        info.put("connections", node.sessions().count());
+        info.put("bus", node.bus().name());
+        info.put("ready", node.isReady());
+        return info;
+    }
+
+    private Map<String, Object> disconnect(String user) {
+        List<Session> sessions = node.sessions().sessionsOf(user);
+        for (Session session : sessions) {
+            session.close("disconnected by the server API", null, null, WebSocketCloseStatus.POLICY_VIOLATION);
+        }
+        return Map.of("user", user, "disconnected", sessions.size());
+    }
+
+    private String room(String room) throws ApiException {
+        try {
+            return Destination.room(room, node.settings().maxRoomLength);
+        } catch (Refusal r) {
+            throw new ApiException(HttpResponseStatus.BAD_REQUEST, r.code(), r.getMessage());
+        }
+    }
+
+    private static CompletableFuture<Map<String, String>> positionOf(CompletableFuture<Position> published) {
+        return published.thenApply(p -> Map.of("position", p.toString()));
+    }
+
+    private static void allow(HttpMethod method, HttpMethod allowed) throws ApiException {
+        if (!method.equals(allowed)) {
+            throw new ApiException(HttpResponseStatus.METHOD_NOT_ALLOWED, "method-not-allowed",
+                    method + " is not allowed here; use " + allowed);
+        }
+    }
+
+    private void authorize(FullHttpRequest request) throws ApiException {
+        String header = request.headers().get(HttpHeaderNames.AUTHORIZATION);
+        if (header == null || !header.regionMatches(true, 0, "Bearer ", 0, 7)) {
+            throw new ApiException(HttpResponseStatus.UNAUTHORIZED, "unauthorized",
+                    "missing API key: send 'Authorization: Bearer <api key>'");
+        }
+        byte[] given = header.substring(7).trim().getBytes(StandardCharsets.UTF_8);
+        if (!MessageDigest.isEqual(given, apiKey)) {
+            throw new ApiException(HttpResponseStatus.FORBIDDEN, "forbidden", "the API key is not valid");
+        }
+    }
+
+    private static ApiException toApiException(Throwable failure) {
+        Throwable cause = failure instanceof CompletionException && failure.getCause() != null
+                ? failure.getCause() : failure;
+        if (cause instanceof ApiException api) {
+            return api;
+        }
+        if (cause instanceof BusUnavailableException) {
+            return new ApiException(HttpResponseStatus.SERVICE_UNAVAILABLE, "bus-unavailable", cause.getMessage());
+        }
+        return new ApiException(HttpResponseStatus.INTERNAL_SERVER_ERROR, "internal",
+                "the request failed: " + cause);
+    }
+
+    /** Answers an error as JSON; the one place where failures turn into responses. */
+    static void respondError(ChannelHandlerContext ctx, ApiException e, boolean keepAlive) {
+        Responses.error(ctx, e, keepAlive);
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        ctx.fireExceptionCaught(cause);
+    }
+
+    /** A publish request body: {@code {"data": ..., "from"?: "...", "headers"?: {...}}}. */
+    record Publish(byte[] body, String contentType, String from, Map<String, String> headers) {
+        static Publish parse(FullHttpRequest request, int maxBodyBytes) throws ApiException {
+            JsonNode root;
+            try {
+                root = Responses.JSON.readTree(request.content().toString(StandardCharsets.UTF_8));
+            } catch (JsonProcessingException e) {
+                throw new ApiException(HttpResponseStatus.BAD_REQUEST, "bad-json",
+                        "request body is not valid JSON: " + e.getOriginalMessage());
+            }
+            if (root == null || !root.isObject()) {
+                throw new ApiException(HttpResponseStatus.BAD_REQUEST, "bad-json",
+                        "request body must be a JSON object such as {\"data\": \"hello\"}");
+            }
+            JsonNode data = root.get("data");
+            if (data == null || data.isNull()) {
+                throw missing("'data' is required and must not be null");
+            }
+            if (data.isTextual() && data.asText().isEmpty()) {
+                throw missing("'data' must not be empty");
+            }
+            byte[] body;
+            String contentType;
+            if (data.isTextual()) {
+                body = data.asText().getBytes(StandardCharsets.UTF_8);
+                contentType = "text/plain;charset=utf-8";
+            } else {
+                body = data.toString().getBytes(StandardCharsets.UTF_8);
+                contentType = "application/json";
+            }
+            if (body.length > maxBodyBytes) {
+                throw new ApiException(HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE, "payload-too-large",
+                        "'data' is " + body.length + " bytes; the limit is " + maxBodyBytes);
+            }
+            return new Publish(body, contentType, text(root, "from"), headers(root.get("headers")));
+        }
+
+        private static String text(JsonNode root, String field) throws ApiException {
+            JsonNode n = root.get(field);
+            if (n == null || n.isNull()) {
+                return null;
+            }
+            if (!n.isTextual() || n.asText().isEmpty()) {
+                throw missing("'" + field + "' must be a non-empty string");
+            }
+            return n.asText();
+        }
+
+        private static Map<String, String> headers(JsonNode n) throws ApiException {
+            if (n == null || n.isNull()) {
+                return Map.of();
+            }
+            if (!n.isObject()) {
+                throw missing("'headers' must be an object of string values");
+            }
+            Map<String, String> headers = new LinkedHashMap<>();
+            for (var it = n.fields(); it.hasNext(); ) {
+                var e = it.next();
+                if (!e.getValue().isValueNode() || e.getValue().isNull()) {
+                    throw missing("header '" + e.getKey() + "' must be a string");
+                }
+                if (e.getKey().isEmpty() || RESERVED.contains(e.getKey())) {
+                    throw missing("header name '" + e.getKey() + "' is empty or reserved");
+                }
+                headers.put(e.getKey(), e.getValue().asText());
+            }
+            if (headers.size() > 16) {
+                throw missing("at most 16 headers, got " + headers.size());
+            }
+            return headers;
+        }
+
+        private static final java.util.Set<String> RESERVED = java.util.Set.of("destination", "subscription",
+                "message-id", "content-length", "content-type", "event", "from", "room", "user", "position",
+                "receipt", "receipt-id");
+
+        private static ApiException missing(String message) {
+            return new ApiException(HttpResponseStatus.BAD_REQUEST, "invalid-request", message);
+        }
+    }
+}

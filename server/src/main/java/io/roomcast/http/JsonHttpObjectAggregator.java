@@ -1,0 +1,19 @@
+package io.roomcast.http;
+
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.http.HttpMessage;
+import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.handler.codec.http.HttpResponseStatus;
+
+/** Netty's aggregator, answering an oversize body with the API's JSON 413 instead of a bare status. */
+public final class JsonHttpObjectAggregator extends HttpObjectAggregator {
+    public JsonHttpObjectAggregator(int maxContentLength) {
+        super(maxContentLength);
+    }
+
+    @Override
+    protected void handleOversizedMessage(ChannelHandlerContext ctx, HttpMessage oversized) {
+        Responses.error(ctx, new ApiException(HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE, "payload-too-large",
+                "request body exceeds the limit of " + maxContentLength() + " bytes"), false);
+    }
+}

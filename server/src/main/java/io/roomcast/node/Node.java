@@ -1,0 +1,155 @@
+package io.roomcast.node;
+
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.PooledByteBufAllocator;
+import io.roomcast.auth.Authenticator;
+import io.roomcast.auth.InsecureAuthenticator;
+import io.roomcast.auth.JwtAuthenticator;
+import io.roomcast.auth.PemKeys;
+import io.roomcast.bus.Bus;
+import io.roomcast.bus.memory.MemoryBus;
+import io.roomcast.config.ConfigException;
+import io.roomcast.config.Settings;
+import io.roomcast.delivery.Dispatcher;
+import io.roomcast.history.HistoryWindow;
+import io.roomcast.room.Outbox;
+import io.roomcast.room.Presence;
+import io.roomcast.session.SessionRegistry;
+
+import java.security.PublicKey;
+import java.security.SecureRandom;
+import java.util.HexFormat;
+
+/**
+ * The parts of one node and how they connect: bus to dispatcher to event loops, sessions to outbox to bus.
+ * Built once at start-up; every part it hands out is thread-safe.
+ */
+public final class Node {
+    public static final String VERSION = versionOf(Node.class);
+
+    private final Settings settings;
+    private final String id;
+    private final Bus bus;
+    private final HistoryWindow history;
+    private final Dispatcher dispatcher;
+    private final Presence presence = new Presence();
+    private final Outbox outbox;
+    private final SessionRegistry sessions = new SessionRegistry();
+    private final Authenticator authenticator;
+    private final String apiKey;
+    private final boolean apiKeyGenerated;
+    private final ByteBufAllocator alloc = PooledByteBufAllocator.DEFAULT;
+    private volatile boolean draining;
+
+    public Node(Settings settings, Bus bus) {
+        this.settings = settings;
+        this.id = settings.nodeId();
+        this.bus = bus;
+        this.history = new HistoryWindow(bus.epoch(), bus.partitions(), settings.historyMaxMessages,
+                settings.historyMaxAge, System::currentTimeMillis);
+        this.dispatcher = new Dispatcher(history, alloc);
+        this.outbox = new Outbox(bus, presence, id);
+        this.authenticator = authenticator(settings);
+        this.apiKeyGenerated = settings.apiKey == null;
+        this.apiKey = apiKeyGenerated ? generateKey() : settings.apiKey;
+    }
+
+    /** The bus named by the settings. */
+    public static Bus busFor(Settings settings) {
+        return switch (settings.bus) {
+            case memory -> new MemoryBus(settings.partitions);
+            case rocketmq -> throw new ConfigException(
+                    "--bus rocketmq: not available in this build yet; use --bus memory");
+        };
+    }
+
+    /** Connects the bus to this node's dispatcher. */
+    public void start() throws Exception {
+        bus.start(dispatcher);
+    }
+
+    private static Authenticator authenticator(Settings s) {
+        if (s.auth == Settings.AuthMode.insecure) {
+            return new InsecureAuthenticator();
+        }
+        PublicKey publicKey = null;
+        if (s.jwtPublicKey != null) {
+            try {
+                publicKey = PemKeys.publicKey(s.jwtPublicKey);
+            } catch (Exception e) {
+                throw new ConfigException("--jwt-public-key: " + s.jwtPublicKey + " is not an RSA public key in PEM"
+                        + " form: " + e.getMessage());
+            }
+        }
+        return new JwtAuthenticator(s.jwtSecret, publicKey);
+    }
+
+    private static String generateKey() {
+        byte[] bytes = new byte[24];
+        new SecureRandom().nextBytes(bytes);
+        return HexFormat.of().formatHex(bytes);
+    }
+
+    private static String versionOf(Class<?> c) {
+        String v = c.getPackage() == null ? null : c.getPackage().getImplementationVersion();
+        return v == null ? "dev" : v;
+    }
+
+    public Settings settings() {
+        return settings;
+    }
+
+    public String id() {
+        return id;
+    }
+
+    public Bus bus() {
+        return bus;
+    }
+
+    public HistoryWindow history() {
+        return history;
+    }
+
+    public Dispatcher dispatcher() {
+        return dispatcher;
+    }
+
+    public Presence presence() {
+        return presence;
+    }
+
+    public Outbox outbox() {
+        return outbox;
+    }
+
+    public SessionRegistry sessions() {
+        return sessions;
+    }
+
+    public Authenticator authenticator() {
+        return authenticator;
+    }
+
+    public String apiKey() {
+        return apiKey;
+    }
+
+    /** Whether the API key was generated at start-up (and must be printed for the operator). */
+    public boolean apiKeyGenerated() {
+        return apiKeyGenerated;
+    }
+
+    public ByteBufAllocator alloc() {
+        return alloc;
+    }
+
+    /** Ready to take traffic: the bus can publish and the node is not shutting down. */
+    public boolean isReady() {
+        return !draining && bus.isReady();
+    }
+
+    public void draining(boolean draining) {
+        this.draining = draining;
+    }
+}

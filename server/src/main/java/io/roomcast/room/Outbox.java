@@ -1,0 +1,92 @@
+package io.roomcast.room;
+
+import io.roomcast.bus.Bus;
+import io.roomcast.bus.Envelope;
+import io.roomcast.bus.Position;
+import io.roomcast.bus.Stream;
+
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * Turns what clients and backends ask for into bus messages, after checking the room rules: only a member of
+ * a room may post to it, and a whisper needs both sender and receiver in the room. Membership changes go
+ * through here too, so that each user-level join and leave is published exactly once.
+ *
+ * <p>Thread-safe.
+ */
+public final class Outbox {
+    private final Bus bus;
+    private final Presence presence;
+    private final String node;
+
+    public Outbox(Bus bus, Presence presence, String node) {
+        this.bus = bus;
+        this.presence = presence;
+        this.node = node;
+    }
+
+    /** A session of {@code user} on this node subscribed to {@code room}; publishes {@code join} if it is the user's first. */
+    public void enter(String room, String user) {
+        // The transition and its event are published under the presence lock, so that a join and a leave of
+        // the same user can never overtake each other on the way to the bus.
+        synchronized (presence) {
+            if (presence.join(room, user, node)) {
+                bus.publish(Envelope.roomEvent(room, Envelope.JOIN, user));
+            }
+        }
+    }
+
+    /** A session of {@code user} on this node left {@code room}; publishes {@code leave} if it was the user's last. */
+    public void exit(String room, String user) {
+        synchronized (presence) {
+            if (presence.leave(room, user, node)) {
+                bus.publish(Envelope.roomEvent(room, Envelope.LEAVE, user));
+            }
+        }
+    }
+
+    /** A member's post to a room. */
+    public CompletableFuture<Position> post(String user, String room, String contentType,
+                                            Map<String, String> headers, byte[] body) throws Refusal {
+        if (!presence.contains(room, user)) {
+            throw new Refusal("not-a-member", "you are not in room '" + room
+                    + "': SUBSCRIBE to /topic/room." + room + " before posting to it");
+        }
+        return toRoom(room, user, contentType, headers, body);
+    }
+
+    /** A private message from {@code from} to {@code to}, both of whom must be in {@code room}. */
+    public CompletableFuture<Position> whisper(String from, String to, String room, String contentType,
+                                               Map<String, String> headers, byte[] body) throws Refusal {
+        if (!presence.contains(room, from)) {
+            throw new Refusal("not-a-member", "you are not in room '" + room + "', so you can't whisper in it");
+        }
+        if (!presence.contains(room, to)) {
+            throw new Refusal("recipient-not-in-room", "user '" + to + "' is not in room '" + room + "'");
+        }
+        return bus.publish(new Envelope(Stream.user(to), Envelope.WHISPER, from, room, null, contentType,
+                headers, body));
+    }
+
+    /** A message to a room from a backend; {@code from} may be null. No membership check. */
+    public CompletableFuture<Position> toRoom(String room, String from, String contentType,
+                                              Map<String, String> headers, byte[] body) {
+        return bus.publish(new Envelope(Stream.room(room), Envelope.MESSAGE, from, room, null, contentType,
+                headers, body));
+    }
+
+    /** A direct message to every session of {@code user}, on every node. */
+    public CompletableFuture<Position> toUser(String user, String from, String contentType,
+                                              Map<String, String> headers, byte[] body) {
+        return bus.publish(new Envelope(Stream.user(user), Envelope.DIRECT, from, null, null, contentType,
+                headers, body));
+    }
+
+    /** A message to everyone subscribed to the broadcast stream. */
+    public CompletableFuture<Position> broadcast(String from, String contentType, Map<String, String> headers,
+                                                 byte[] body) {
+        return bus.publish(new Envelope(Stream.BROADCAST, Envelope.MESSAGE, from, null, null, contentType,
+                headers, body));
+    }
+}

@@ -1,0 +1,71 @@
+package io.roomcast.session;
+
+import io.roomcast.bus.Stream;
+import io.roomcast.room.Refusal;
+
+import java.util.regex.Pattern;
+
+/**
+ * A STOMP destination a client may subscribe or send to, as DESIGN.md's protocol table defines them.
+ *
+ * @param kind   what it is
+ * @param text   the destination exactly as the client wrote it (aliases stay aliases on the way back)
+ * @param stream the bus stream behind it; null for {@link Kind#ERRORS} and the send-only kinds
+ * @param room   the room for {@link Kind#ROOM} and {@link Kind#POST}, else null
+ */
+public record Destination(Kind kind, String text, Stream stream, String room) {
+    public enum Kind { ROOM, USER, BROADCAST, ERRORS, POST, WHISPER }
+
+    public static final String ROOM_TOPIC_PREFIX = "/topic/room.";
+    public static final String ROOM_SEND_PREFIX = "/app/room.";
+    public static final String USER_QUEUE = "/user/queue/messages";
+    public static final String USER_QUEUE_ALIAS = "/user/queue/sendUser";
+    public static final String BROADCAST_TOPIC = "/topic/broadcast";
+    public static final String BROADCAST_TOPIC_ALIAS = "/topic/sendTopic";
+    public static final String ERRORS_QUEUE = "/user/queue/errors";
+    public static final String WHISPER = "/app/whisper";
+
+    public static final int DEFAULT_MAX_ROOM_LENGTH = 64;
+    private static final Pattern ROOM_SYNTAX = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.~-]*");
+
+    /** A destination for SUBSCRIBE. */
+    public static Destination forSubscribe(String text, int maxRoomLength) throws Refusal {
+        if (text.startsWith(ROOM_TOPIC_PREFIX)) {
+            String room = room(text.substring(ROOM_TOPIC_PREFIX.length()), maxRoomLength);
+            return new Destination(Kind.ROOM, text, Stream.room(room), room);
+        }
+        return switch (text) {
+            case USER_QUEUE, USER_QUEUE_ALIAS -> new Destination(Kind.USER, text, null, null);
+            case BROADCAST_TOPIC, BROADCAST_TOPIC_ALIAS -> new Destination(Kind.BROADCAST, text, Stream.BROADCAST, null);
+            case ERRORS_QUEUE -> new Destination(Kind.ERRORS, text, null, null);
+            default -> throw new Refusal("unknown-destination", "cannot subscribe to '" + text + "': use "
+                    + ROOM_TOPIC_PREFIX + "{room}, " + USER_QUEUE + ", " + BROADCAST_TOPIC + " or " + ERRORS_QUEUE);
+        };
+    }
+
+    /** A destination for SEND. */
+    public static Destination forSend(String text, int maxRoomLength) throws Refusal {
+        if (text.startsWith(ROOM_SEND_PREFIX)) {
+            String room = room(text.substring(ROOM_SEND_PREFIX.length()), maxRoomLength);
+            return new Destination(Kind.POST, text, Stream.room(room), room);
+        }
+        if (text.equals(WHISPER)) {
+            return new Destination(Kind.WHISPER, text, null, null);
+        }
+        throw new Refusal("unknown-destination", "cannot send to '" + text + "': use " + ROOM_SEND_PREFIX
+                + "{room} or " + WHISPER + " (with 'room' and 'to' headers)");
+    }
+
+    /** Checks a room id's syntax; also used for the {@code room} header of a whisper and by the HTTP API. */
+    public static String room(String room, int maxRoomLength) throws Refusal {
+        if (room.isEmpty() || room.length() > maxRoomLength || !ROOM_SYNTAX.matcher(room).matches()) {
+            throw new Refusal("invalid-room", "invalid room id '" + abbreviate(room) + "': use 1 to "
+                    + maxRoomLength + " letters, digits or . _ ~ -, starting with a letter or digit");
+        }
+        return room;
+    }
+
+    private static String abbreviate(String s) {
+        return s.length() <= 80 ? s : s.substring(0, 80) + "...";
+    }
+}

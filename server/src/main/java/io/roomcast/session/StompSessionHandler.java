@@ -1,0 +1,409 @@
+package io.roomcast.session;
+
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.handler.codec.http.websocketx.WebSocketCloseStatus;
+import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler;
+import io.netty.handler.timeout.IdleStateEvent;
+import io.netty.handler.timeout.IdleStateHandler;
+import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
+import io.netty.buffer.Unpooled;
+import io.netty.util.concurrent.ScheduledFuture;
+import io.roomcast.auth.AuthenticationException;
+import io.roomcast.bus.Position;
+import io.roomcast.bus.Published;
+import io.roomcast.config.Settings;
+import io.roomcast.delivery.EncodedMessage;
+import io.roomcast.history.Replay;
+import io.roomcast.node.Node;
+import io.roomcast.room.Refusal;
+import io.roomcast.stomp.StompCommand;
+import io.roomcast.stomp.StompFrame;
+import io.roomcast.stomp.StompHeaders;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
+
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The STOMP state machine of one connection: one {@code switch} on the command, one short method per command.
+ *
+ * <p>Two kinds of "no": a frame that breaks the protocol gets ERROR and a close; a valid request that is not
+ * allowed gets a MESSAGE on {@code /user/queue/errors} and the connection stays open.
+ *
+ * <p>One instance per connection; runs on its event loop.
+ */
+public final class StompSessionHandler extends SimpleChannelInboundHandler<StompFrame> {
+    private static final Logger log = LoggerFactory.getLogger(StompSessionHandler.class);
+    private static final String SERVER = "Roomcast/" + Node.VERSION;
+    private static final List<String> VERSIONS = List.of("1.2", "1.1", "1.0");
+    private static final Set<String> RESERVED_HEADERS = Set.of("destination", "receipt", "content-length",
+            "content-type", "transaction", "room", "to", "from", "event", "position", "message-id", "subscription",
+            "user", "id", "ack", "since", "recovered");
+    private static final AtomicLong RECOVERY_IDS = new AtomicLong();
+
+    private final Node node;
+    private final Settings settings;
+    private Session session;
+    private ScheduledFuture<?> connectTimer;
+
+    public StompSessionHandler(Node node) {
+        this.node = node;
+        this.settings = node.settings();
+    }
+
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) {
+        session = new Session(ctx.channel(), node.dispatcher().fanout(ctx.channel().eventLoop()));
+        connectTimer = ctx.executor().schedule(this::connectTimedOut, settings.connectTimeout.toMillis(),
+                TimeUnit.MILLISECONDS);
+        ctx.fireChannelActive();
+    }
+
+    /** A socket that neither upgraded nor spoke HTTP, or upgraded but never sent CONNECT, in time. */
+    private void connectTimedOut() {
+        if (session.isConnected() || session.isClosing()) {
+            return;
+        }
+        if (Boolean.TRUE.equals(session.channel().attr(Channels.HTTP_SEEN).get())
+                && !Boolean.TRUE.equals(session.channel().attr(Channels.UPGRADED).get())) {
+            return; // a plain HTTP API connection
+        }
+        if (Boolean.TRUE.equals(session.channel().attr(Channels.UPGRADED).get())) {
+            session.close("no CONNECT frame within " + settings.connectTimeout.toMillis() + " ms", null, null,
+                    WebSocketCloseStatus.POLICY_VIOLATION);
+        } else {
+            log.debug("closing {}: no WebSocket handshake within {}", session.channel(), settings.connectTimeout);
+            session.channel().close();
+        }
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
+        if (evt instanceof WebSocketServerProtocolHandler.HandshakeComplete) {
+            ctx.channel().attr(Channels.UPGRADED).set(Boolean.TRUE);
+        } else if (evt instanceof IdleStateEvent idle) {
+            onIdle(idle);
+            return;
+        }
+        super.userEventTriggered(ctx, evt);
+    }
+
+    @Override
+    protected void channelRead0(ChannelHandlerContext ctx, StompFrame frame) {
+        if (session.isClosing()) {
+            return;
+        }
+        if (frame.isFailed()) {
+            protocolError(frame.failure(), null);
+            return;
+        }
+        MDC.put("session", session.id());
+        try {
+            if (frame.command() == StompCommand.CONNECT || frame.command() == StompCommand.STOMP) {
+                onConnect(frame);
+            } else if (!session.isConnected()) {
+                protocolError("expected CONNECT or STOMP as the first frame, got " + frame.command(),
+                        frame.header("receipt"));
+            } else {
+                dispatch(frame);
+            }
+        } finally {
+            MDC.remove("session");
+        }
+    }
+
+    private void dispatch(StompFrame frame) {
+        switch (frame.command()) {
+            case SUBSCRIBE -> onSubscribe(frame);
+            case UNSUBSCRIBE -> onUnsubscribe(frame);
+            case SEND -> onSend(frame);
+            case DISCONNECT -> onDisconnect(frame);
+            case ACK, NACK -> receipt(frame.header("receipt"), null); // every subscription is ack:auto
+            case BEGIN, COMMIT, ABORT -> session.refuse("unsupported", "transactions are not supported",
+                    frame.header("receipt"));
+            default -> protocolError("'" + frame.command() + "' is a server frame; a client must not send it",
+                    frame.header("receipt"));
+        }
+    }
+
+    // ---- CONNECT ----
+
+    private void onConnect(StompFrame frame) {
+        if (session.isConnected()) {
+            protocolError("already connected: CONNECT may be sent only once", frame.header("receipt"));
+            return;
+        }
+        String version = negotiateVersion(frame.header("accept-version"));
+        if (version == null) {
+            protocolError("unsupported STOMP version '" + frame.header("accept-version")
+                    + "': this server speaks 1.2, 1.1 and 1.0", null);
+            return;
+        }
+        HeartBeat heartBeat;
+        String user;
+        try {
+            heartBeat = HeartBeat.negotiate(frame.header("heart-beat"), settings.heartbeatSend,
+                    settings.heartbeatReceive);
+            user = node.authenticator().authenticate(frame.headers());
+        } catch (IllegalArgumentException e) {
+            protocolError(e.getMessage(), null);
+            return;
+        } catch (AuthenticationException e) {
+            fail("authentication failed: " + e.getMessage(), WebSocketCloseStatus.POLICY_VIOLATION);
+            return;
+        }
+        session.connected(user, version);
+        if (!node.sessions().add(session, settings.maxConnectionsPerUser)) {
+            fail("too many connections for user '" + user + "' on this node (the limit is "
+                    + settings.maxConnectionsPerUser + ")", WebSocketCloseStatus.POLICY_VIOLATION);
+            return;
+        }
+        connectTimer.cancel(false);
+        installHeartBeat(heartBeat);
+        StompHeaders h = new StompHeaders(8)
+                .add("version", version)
+                .add("heart-beat", HeartBeat.serverHeader(settings.heartbeatSend, settings.heartbeatReceive))
+                .add("session", session.id())
+                .add("server", SERVER)
+                .add("user-name", user)
+                .add("node", node.id());
+        session.send(StompCommand.CONNECTED, h, new byte[0]);
+        log.debug("session {} connected as {} (STOMP {}, heart-beat {})", session.id(), user, version, heartBeat);
+    }
+
+    private static String negotiateVersion(String acceptVersion) {
+        if (acceptVersion == null) {
+            return "1.0";
+        }
+        List<String> offered = List.of(acceptVersion.split(","));
+        return VERSIONS.stream().filter(v -> offered.stream().anyMatch(o -> o.trim().equals(v))).findFirst()
+                .orElse(null);
+    }
+
+    private void installHeartBeat(HeartBeat hb) {
+        if (hb.sendMillis() == 0 && hb.expectMillis() == 0) {
+            return;
+        }
+        long readTimeout = hb.expectMillis() == 0 ? 0 : (long) (hb.expectMillis() * settings.heartbeatTolerance);
+        // First in the pipeline: any byte from the client, heart-beat or frame, proves it is alive.
+        session.channel().pipeline().addFirst("heart-beat",
+                new IdleStateHandler(readTimeout, hb.sendMillis(), 0, TimeUnit.MILLISECONDS));
+    }
+
+    private void onIdle(IdleStateEvent idle) {
+        switch (idle.state()) {
+            case WRITER_IDLE -> session.channel().writeAndFlush(new TextWebSocketFrame(Unpooled.wrappedBuffer(
+                    new byte[] {'\n'})), session.channel().voidPromise());
+            case READER_IDLE -> fail("heart-beat timeout: nothing received from the client for more than "
+                    + session.channel().pipeline().get(IdleStateHandler.class).getReaderIdleTimeInMillis() + " ms",
+                    WebSocketCloseStatus.POLICY_VIOLATION);
+            default -> {
+            }
+        }
+    }
+
+    // ---- SUBSCRIBE / UNSUBSCRIBE ----
+
+    private void onSubscribe(StompFrame frame) {
+        String receipt = frame.header("receipt");
+        String destinationText = frame.header("destination");
+        if (destinationText == null) {
+            protocolError("SUBSCRIBE requires a 'destination' header", receipt);
+            return;
+        }
+        String id = frame.header("id");
+        if (id == null) {
+            if (!session.version().equals("1.0")) {
+                protocolError("SUBSCRIBE requires an 'id' header in STOMP " + session.version(), receipt);
+                return;
+            }
+            id = destinationText;
+        }
+        try {
+            subscribe(id, destinationText, frame.header("since"), receipt);
+        } catch (Refusal r) {
+            session.refuse(r.code(), r.getMessage(), receipt);
+        }
+    }
+
+    private void subscribe(String id, String destinationText, String since, String receipt) throws Refusal {
+        if (session.subscription(id) != null) {
+            throw new Refusal("duplicate-subscription", "subscription id '" + id + "' is already in use");
+        }
+        if (session.subscriptionCount() >= settings.maxSubscriptions) {
+            throw new Refusal("too-many-subscriptions", "a connection may hold at most "
+                    + settings.maxSubscriptions + " subscriptions");
+        }
+        Destination destination = Destination.forSubscribe(destinationText, settings.maxRoomLength);
+        Subscription sub = session.subscribe(id, destination);
+        Position head = sub.stream() == null ? null
+                : since == null ? node.history().head(sub.stream()) : replay(sub, since);
+        if (head != null) {
+            sub.advance(head.offset());
+        }
+        if (destination.kind() == Destination.Kind.ROOM && session.enterRoom(destination.room())) {
+            node.outbox().enter(destination.room(), session.user());
+        }
+        receipt(receipt, head);
+        session.channel().flush();
+    }
+
+    /**
+     * Sends the recovery event and the missed messages. The subscription is already registered, so a message
+     * published meanwhile is also on its way live; the subscription's offset check lets exactly one copy
+     * through, and the replay, written first, keeps the order.
+     *
+     * @return the stream's position after the replay
+     */
+    private Position replay(Subscription sub, String since) {
+        Replay replay = node.history().since(sub.stream(), Position.parse(since));
+        StompHeaders h = new StompHeaders(8)
+                .add("subscription", sub.id())
+                .add("destination", sub.destination().text())
+                .add("message-id", "recovery-" + RECOVERY_IDS.incrementAndGet())
+                .add("event", "recovery")
+                .add("recovered", Boolean.toString(replay.recovered()))
+                .add("position", replay.head().toString())
+                .add("since", since);
+        session.write(StompCommand.MESSAGE, h, new byte[0]);
+        for (Published missed : replay.messages()) {
+            EncodedMessage encoded = EncodedMessage.encode(session.channel().alloc(), missed);
+            try {
+                session.replay(sub, encoded);
+            } finally {
+                encoded.release();
+            }
+        }
+        return replay.head();
+    }
+
+    private void onUnsubscribe(StompFrame frame) {
+        String receipt = frame.header("receipt");
+        String id = frame.header("id");
+        if (id == null) {
+            protocolError("UNSUBSCRIBE requires an 'id' header", receipt);
+            return;
+        }
+        Subscription sub = session.subscription(id);
+        if (sub == null) {
+            session.refuse("unknown-subscription", "no subscription with id '" + id + "'", receipt);
+            return;
+        }
+        unsubscribe(sub);
+        receipt(receipt, null);
+    }
+
+    private void unsubscribe(Subscription sub) {
+        session.unsubscribe(sub);
+        String room = sub.destination().room();
+        if (sub.destination().kind() == Destination.Kind.ROOM && session.exitRoom(room)) {
+            node.outbox().exit(room, session.user());
+        }
+    }
+
+    // ---- SEND ----
+
+    private void onSend(StompFrame frame) {
+        String receipt = frame.header("receipt");
+        String destinationText = frame.header("destination");
+        if (destinationText == null) {
+            protocolError("SEND requires a 'destination' header", receipt);
+            return;
+        }
+        CompletableFuture<Position> published;
+        try {
+            published = publish(Destination.forSend(destinationText, settings.maxRoomLength), frame);
+        } catch (Refusal r) {
+            session.refuse(r.code(), r.getMessage(), receipt);
+            return;
+        }
+        published.whenComplete((position, failure) -> session.channel().eventLoop().execute(() -> {
+            if (failure != null) {
+                session.refuse("bus-unavailable", "the message could not be published: "
+                        + failure.getMessage(), receipt);
+            } else {
+                receipt(receipt, position);
+                session.channel().flush();
+            }
+        }));
+    }
+
+    private CompletableFuture<Position> publish(Destination destination, StompFrame frame) throws Refusal {
+        String user = session.user();
+        String contentType = frame.header("content-type");
+        Map<String, String> headers = applicationHeaders(frame.headers());
+        if (destination.kind() == Destination.Kind.POST) {
+            return node.outbox().post(user, destination.room(), contentType, headers, frame.body());
+        }
+        String room = frame.header("room");
+        String to = frame.header("to");
+        if (room == null || to == null || to.isEmpty()) {
+            throw new Refusal("missing-header", "a whisper needs a 'room' header and a 'to' header");
+        }
+        Destination.room(room, settings.maxRoomLength);
+        return node.outbox().whisper(user, to, room, contentType, headers, frame.body());
+    }
+
+    private static Map<String, String> applicationHeaders(StompHeaders headers) {
+        if (headers.size() <= 2) {
+            return Map.of();
+        }
+        Map<String, String> app = new HashMap<>();
+        headers.copyTo(app, RESERVED_HEADERS);
+        return app.isEmpty() ? Map.of() : app;
+    }
+
+    // ---- DISCONNECT and errors ----
+
+    private void onDisconnect(StompFrame frame) {
+        receipt(frame.header("receipt"), null);
+        session.closeSocket(WebSocketCloseStatus.NORMAL_CLOSURE, "DISCONNECT");
+    }
+
+    private void receipt(String receipt, Position position) {
+        if (receipt != null) {
+            StompHeaders h = new StompHeaders(2).add("receipt-id", receipt);
+            if (position != null) {
+                h.add("position", position.toString());
+            }
+            session.write(StompCommand.RECEIPT, h, new byte[0]);
+            session.channel().flush();
+        }
+    }
+
+    private void protocolError(String message, String receipt) {
+        log.debug("session {}: protocol error: {}", session.id(), message);
+        session.close(message, null, receipt, WebSocketCloseStatus.PROTOCOL_ERROR);
+    }
+
+    private void fail(String message, WebSocketCloseStatus status) {
+        log.info("session {} ({}): closing: {}", session.id(), session.user(), message);
+        session.close(message, null, null, status);
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        connectTimer.cancel(false);
+        if (session.isConnected()) {
+            for (Subscription sub : List.copyOf(session.subscriptions())) {
+                unsubscribe(sub);
+            }
+            node.sessions().remove(session);
+        }
+        ctx.fireChannelInactive();
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        log.debug("session {}: {}; closing", session == null ? "-" : session.id(), cause.toString());
+        ctx.close();
+    }
+}

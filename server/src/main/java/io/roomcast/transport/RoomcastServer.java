@@ -1,0 +1,85 @@
+package io.roomcast.transport;
+
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.buffer.PooledByteBufAllocator;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.IoHandlerFactory;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.ServerChannel;
+import io.netty.channel.WriteBufferWaterMark;
+import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.channel.epoll.EpollServerSocketChannel;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.roomcast.node.Node;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.net.InetSocketAddress;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A running node: binds the port, owns the event loops. Use {@link #start} and {@link #close}; the real port
+ * is known after start, also when the settings asked for port 0.
+ */
+public final class RoomcastServer implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(RoomcastServer.class);
+
+    private final Node node;
+    private EventLoopGroup boss;
+    private EventLoopGroup workers;
+    private Channel serverChannel;
+
+    public RoomcastServer(Node node) {
+        this.node = node;
+    }
+
+    public RoomcastServer start() throws Exception {
+        node.start();
+        boolean epoll = Epoll.isAvailable();
+        IoHandlerFactory io = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
+        Class<? extends ServerChannel> channelClass = epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
+        boss = new MultiThreadIoEventLoopGroup(1, io);
+        workers = new MultiThreadIoEventLoopGroup(Runtime.getRuntime().availableProcessors(), io);
+        int queue = node.settings().outboundQueueBytes;
+        serverChannel = new ServerBootstrap()
+                .group(boss, workers)
+                .channel(channelClass)
+                .option(ChannelOption.SO_BACKLOG, 4096)
+                .option(ChannelOption.SO_REUSEADDR, true)
+                .childOption(ChannelOption.TCP_NODELAY, true)
+                .childOption(ChannelOption.ALLOCATOR, PooledByteBufAllocator.DEFAULT)
+                // The high-water mark is the per-session outbound limit: past it the session is a slow consumer.
+                .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(queue / 2, queue))
+                .childHandler(new RoomcastInitializer(node))
+                .bind(node.settings().host, node.settings().port).sync().channel();
+        log.info("node {} listening on {}:{} (transport {}, bus {}, auth {})", node.id(), node.settings().host,
+                port(), epoll ? "epoll" : "nio", node.bus().name(), node.settings().auth);
+        return this;
+    }
+
+    /** The port actually bound. */
+    public int port() {
+        return ((InetSocketAddress) serverChannel.localAddress()).getPort();
+    }
+
+    public Node node() {
+        return node;
+    }
+
+    @Override
+    public void close() {
+        node.draining(true);
+        if (serverChannel != null) {
+            serverChannel.close().syncUninterruptibly();
+        }
+        if (workers != null) {
+            workers.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+            boss.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+        }
+        node.bus().close();
+    }
+}
