@@ -1,0 +1,189 @@
+package io.roomcast.session;
+
+import io.roomcast.testing.SpringStomp;
+import io.roomcast.testing.SpringStomp.Received;
+import io.roomcast.testing.TestNode;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** Rooms, whispers, broadcasts and direct messages, seen through Spring's STOMP client. */
+class RoomsAndMessagesTest {
+    static TestNode node;
+
+    @BeforeAll
+    static void start() {
+        node = TestNode.start();
+    }
+
+    @AfterAll
+    static void stop() {
+        node.close();
+    }
+
+    @Test
+    void roomChatBetweenThreeUsersReachesEveryoneInOrder() {
+        try (SpringStomp alice = SpringStomp.connect(node, "alice");
+             SpringStomp bob = SpringStomp.connect(node, "bob");
+             SpringStomp carol = SpringStomp.connect(node, "carol")) {
+            for (SpringStomp u : List.of(alice, bob, carol)) {
+                u.subscribe("room", "/topic/room.chat3");
+            }
+            alice.send("/app/room.chat3", "hi from alice");
+            bob.send("/app/room.chat3", "hi from bob");
+            carol.send("/app/room.chat3", "hi from carol");
+            for (SpringStomp u : List.of(alice, bob, carol)) {
+                Received m1 = u.nextEvent("room", "message");
+                Received m2 = u.nextEvent("room", "message");
+                Received m3 = u.nextEvent("room", "message");
+                assertThat(List.of(m1.body(), m2.body(), m3.body()))
+                        .containsExactly("hi from alice", "hi from bob", "hi from carol");
+                assertThat(m1.header("from")).isEqualTo("alice");
+                assertThat(m1.header("room")).isEqualTo("chat3");
+                assertThat(m1.header("destination")).isEqualTo("/topic/room.chat3");
+                assertThat(m1.header("position")).isNotBlank();
+                assertThat(m1.header("message-id")).isNotBlank();
+            }
+        }
+    }
+
+    @Test
+    void joinAndLeaveEventsNameTheUser() {
+        try (SpringStomp alice = SpringStomp.connect(node, "alice")) {
+            alice.subscribe("room", "/topic/room.doors");
+            assertThat(alice.nextEvent("room", "join").header("user")).isEqualTo("alice");
+            SpringStomp bob = SpringStomp.connect(node, "bob");
+            bob.subscribe("room", "/topic/room.doors");
+            Received join = alice.nextEvent("room", "join");
+            assertThat(join.header("user")).isEqualTo("bob");
+            assertThat(join.header("room")).isEqualTo("doors");
+            bob.unsubscribe("room");
+            assertThat(alice.nextEvent("room", "leave").header("user")).isEqualTo("bob");
+            bob.subscribe("room2", "/topic/room.doors");
+            assertThat(alice.nextEvent("room", "join").header("user")).isEqualTo("bob");
+            bob.close(); // a disconnect leaves every room
+            assertThat(alice.nextEvent("room", "leave").header("user")).isEqualTo("bob");
+        }
+    }
+
+    @Test
+    void whisperReachesOnlyTheRecipientInTheRoom() {
+        try (SpringStomp alice = SpringStomp.connect(node, "alice");
+             SpringStomp bob = SpringStomp.connect(node, "bob");
+             SpringStomp carol = SpringStomp.connect(node, "carol")) {
+            for (SpringStomp u : List.of(alice, bob, carol)) {
+                u.subscribe("me", "/user/queue/messages");
+                u.subscribe("room", "/topic/room.hush");
+            }
+            String position = alice.send("/app/whisper", "psst bob", "room", "hush", "to", "bob");
+            Received w = bob.next("me");
+            assertThat(w.body()).isEqualTo("psst bob");
+            assertThat(w.event()).isEqualTo("whisper");
+            assertThat(w.header("from")).isEqualTo("alice");
+            assertThat(w.header("room")).isEqualTo("hush");
+            assertThat(w.header("position")).isEqualTo(position);
+            carol.assertNothingMore("me", Duration.ofMillis(300));
+            alice.assertNothingMore("me", Duration.ofMillis(50));
+        }
+    }
+
+    @Test
+    void whisperToUserOutsideRoomIsRefused() {
+        try (SpringStomp alice = SpringStomp.connect(node, "alice");
+             SpringStomp dave = SpringStomp.connect(node, "dave")) {
+            alice.subscribe("errors", "/user/queue/errors");
+            alice.subscribe("room", "/topic/room.private1");
+            dave.subscribe("me", "/user/queue/messages");
+            alice.sendNoReceipt("/app/whisper", "psst", "room", "private1", "to", "dave");
+            Received error = alice.next("errors");
+            assertThat(error.header("error")).isEqualTo("recipient-not-in-room");
+            assertThat(error.body()).contains("dave").contains("private1");
+            dave.assertNothingMore("me", Duration.ofMillis(300));
+            // the connection stays open and usable
+            alice.send("/app/room.private1", "still here");
+            assertThat(alice.nextEvent("room", "message").body()).isEqualTo("still here");
+        }
+    }
+
+    @Test
+    void whisperFromOutsideTheRoomIsRefused() {
+        try (SpringStomp eve = SpringStomp.connect(node, "eve");
+             SpringStomp bob = SpringStomp.connect(node, "bob")) {
+            eve.subscribe("errors", "/user/queue/errors");
+            bob.subscribe("room", "/topic/room.closed");
+            bob.subscribe("me", "/user/queue/messages");
+            eve.sendNoReceipt("/app/whisper", "hello", "room", "closed", "to", "bob");
+            assertThat(eve.next("errors").header("error")).isEqualTo("not-a-member");
+            bob.assertNothingMore("me", Duration.ofMillis(300));
+        }
+    }
+
+    @Test
+    void postToRoomNotJoinedIsRefusedWithTheReceiptAndTheConnectionStaysOpen() {
+        try (SpringStomp eve = SpringStomp.connect(node, "eve")) {
+            eve.subscribe("errors", "/user/queue/errors");
+            eve.sendNoReceipt("/app/room.elsewhere", "let me in", "receipt", "r-42");
+            Received error = eve.next("errors");
+            assertThat(error.header("error")).isEqualTo("not-a-member");
+            assertThat(error.header("receipt-id")).isEqualTo("r-42");
+            assertThat(error.body()).contains("SUBSCRIBE to /topic/room.elsewhere");
+            eve.sendNoReceipt("/app/nowhere", "x");
+            assertThat(eve.next("errors").header("error")).isEqualTo("unknown-destination");
+            eve.subscribe("room", "/topic/room.elsewhere");
+            assertThat(eve.isConnected()).isTrue();
+        }
+    }
+
+    @Test
+    void broadcastReachesEveryoneOnTheTopicAndItsAlias() {
+        try (SpringStomp alice = SpringStomp.connect(node, "alice");
+             SpringStomp legacy = SpringStomp.connect(node, "legacy")) {
+            alice.subscribe("all", "/topic/broadcast");
+            legacy.subscribe("all", "/topic/sendTopic");
+            var response = node.api("POST", "/api/broadcast", "{\"data\":{\"notice\":\"maintenance\"}}");
+            assertThat(response.statusCode()).isEqualTo(200);
+            for (SpringStomp u : List.of(alice, legacy)) {
+                Received b = u.next("all");
+                assertThat(b.body()).isEqualTo("{\"notice\":\"maintenance\"}");
+                assertThat(b.header("content-type")).isEqualTo("application/json");
+                assertThat(b.header("position")).isEqualTo(response.body().replaceAll(".*\"position\":\"([^\"]+)\".*", "$1"));
+            }
+        }
+    }
+
+    @Test
+    void directMessageReachesEverySessionOfTheUserIncludingTheAlias() {
+        try (SpringStomp phone = SpringStomp.connect(node, "frank");
+             SpringStomp laptop = SpringStomp.connect(node, "frank");
+             SpringStomp other = SpringStomp.connect(node, "gina")) {
+            phone.subscribe("me", "/user/queue/messages");
+            laptop.subscribe("me", "/user/queue/sendUser");
+            other.subscribe("me", "/user/queue/messages");
+            var response = node.api("POST", "/api/users/frank/messages", "{\"data\":\"your order shipped\"}");
+            assertThat(response.statusCode()).isEqualTo(200);
+            for (SpringStomp s : List.of(phone, laptop)) {
+                Received d = s.next("me");
+                assertThat(d.body()).isEqualTo("your order shipped");
+                assertThat(d.event()).isEqualTo("direct");
+            }
+            other.assertNothingMore("me", Duration.ofMillis(300));
+        }
+    }
+
+    @Test
+    void receiptsCarryTheStreamPosition() {
+        try (SpringStomp alice = SpringStomp.connect(node, "alice")) {
+            String atSubscribe = alice.subscribe("room", "/topic/room.receipts");
+            assertThat(atSubscribe).isNotBlank();
+            String sent = alice.send("/app/room.receipts", "one");
+            Received m = alice.nextEvent("room", "message");
+            assertThat(m.header("position")).isEqualTo(sent);
+            assertThat(sent).isNotEqualTo(atSubscribe);
+        }
+    }
+}

@@ -1,0 +1,182 @@
+package io.roomcast.testing;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.WebSocket;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * A WebSocket client that writes raw STOMP bytes (the JDK's own WebSocket client), for malformed input,
+ * fragmentation and heart-beat tests. Received data is split into frames at NUL; bare EOLs are counted as
+ * heart-beats.
+ */
+public final class RawStomp implements AutoCloseable {
+    private final WebSocket ws;
+    private final BlockingQueue<String> frames = new LinkedBlockingQueue<>();
+    private final CompletableFuture<Integer> closed = new CompletableFuture<>();
+    private final StringBuilder partial = new StringBuilder();
+    private volatile int heartBeats;
+    private volatile String closeReason;
+
+    private RawStomp(TestNode node) throws Exception {
+        this.ws = HttpClient.newHttpClient().newWebSocketBuilder()
+                .subprotocols("v12.stomp")
+                .connectTimeout(Duration.ofSeconds(5))
+                .buildAsync(URI.create(node.wsUrl()), new Listener()).get(10, TimeUnit.SECONDS);
+    }
+
+    public static RawStomp open(TestNode node) {
+        try {
+            return new RawStomp(node);
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Opens and sends CONNECT for {@code user}, waiting for CONNECTED. */
+    public static RawStomp connect(TestNode node, String user) {
+        RawStomp raw = open(node);
+        raw.send("CONNECT\naccept-version:1.2\nhost:x\nlogin:" + user + "\n\n\0");
+        assertThat(raw.next()).startsWith("CONNECTED\n");
+        return raw;
+    }
+
+    public String subprotocol() {
+        return ws.getSubprotocol();
+    }
+
+    public RawStomp send(String text) {
+        ws.sendText(text, true).join();
+        return this;
+    }
+
+    /** Sends {@code parts} as one WebSocket message split into continuation frames. */
+    public RawStomp sendFragmented(String... parts) {
+        for (int i = 0; i < parts.length; i++) {
+            ws.sendText(parts[i], i == parts.length - 1).join();
+        }
+        return this;
+    }
+
+    public RawStomp sendBinary(byte[] bytes) {
+        ws.sendBinary(ByteBuffer.wrap(bytes), true).join();
+        return this;
+    }
+
+    /** The next complete frame (without its NUL), waiting up to 10 s. */
+    public String next() {
+        try {
+            String f = frames.poll(10, TimeUnit.SECONDS);
+            assertThat(f).as("a frame within 10 s").isNotNull();
+            return f;
+        } catch (InterruptedException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    /** The next frame that starts with {@code command}, skipping others. */
+    public String next(String command) {
+        for (int i = 0; i < 1000; i++) {
+            String f = next();
+            if (f.startsWith(command + "\n")) {
+                return f;
+            }
+        }
+        throw new AssertionError("no " + command);
+    }
+
+    /** Waits for the server to close the WebSocket; returns the close code. */
+    public int awaitClose() {
+        try {
+            return closed.get(15, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            throw new AssertionError("server did not close the connection", e);
+        }
+    }
+
+    public boolean isClosed() {
+        return closed.isDone();
+    }
+
+    public String closeReason() {
+        return closeReason;
+    }
+
+    public int heartBeats() {
+        return heartBeats;
+    }
+
+    @Override
+    public void close() {
+        ws.abort();
+    }
+
+    private final class Listener implements WebSocket.Listener {
+        @Override
+        public CompletionStage<?> onText(WebSocket webSocket, CharSequence data, boolean last) {
+            accept(data.toString());
+            webSocket.request(1);
+            return null;
+        }
+
+        @Override
+        public CompletionStage<?> onBinary(WebSocket webSocket, ByteBuffer data, boolean last) {
+            accept(StandardCharsets.UTF_8.decode(data).toString());
+            webSocket.request(1);
+            return null;
+        }
+
+        private synchronized void accept(String text) {
+            for (char c : text.toCharArray()) {
+                if (c == 0) {
+                    frames.add(partial.toString());
+                    partial.setLength(0);
+                } else if (c == '\n' && partial.isEmpty()) {
+                    heartBeats++;
+                } else {
+                    partial.append(c);
+                }
+            }
+        }
+
+        @Override
+        public CompletionStage<?> onClose(WebSocket webSocket, int statusCode, String reason) {
+            closeReason = reason;
+            closed.complete(statusCode);
+            return null;
+        }
+
+        @Override
+        public void onError(WebSocket webSocket, Throwable error) {
+            closed.complete(-1);
+        }
+    }
+
+    /** The value of {@code name} in a raw frame's headers, or null. */
+    public static String header(String frame, String name) {
+        for (String line : frame.split("\n")) {
+            if (line.isEmpty()) {
+                return null;
+            }
+            if (line.startsWith(name + ":")) {
+                return line.substring(name.length() + 1);
+            }
+        }
+        return null;
+    }
+
+    /** The body of a raw frame. */
+    public static String body(String frame) {
+        int i = frame.indexOf("\n\n");
+        return i < 0 ? "" : frame.substring(i + 2);
+    }
+}
