@@ -77,13 +77,21 @@ public final class JwtAuthenticator implements Authenticator {
         } catch (UnsupportedJwtException e) {
             throw new AuthenticationException("token not accepted: " + e.getMessage());
         } catch (JwtException | IllegalArgumentException e) {
-            throw new AuthenticationException("token is invalid: " + e.getMessage());
+            throw new AuthenticationException("token is invalid: " + printable(e.getMessage()));
         }
         String subject = claims.getSubject();
         if (subject == null) {
             throw new AuthenticationException("token has no 'sub' claim naming the user");
         }
         return Authenticator.checkUser(subject);
+    }
+
+    /** The first sentence of a library message, printable ASCII only, so it reads well in a header. */
+    private static String printable(String message) {
+        String m = message == null ? "malformed" : message.replaceAll("[^\\x20-\\x7e]", "?");
+        int colon = m.indexOf(": ");
+        m = colon > 0 ? m.substring(0, colon) : m;
+        return m.length() > 120 ? m.substring(0, 120) : m;
     }
 
     private static String token(StompHeaders headers) throws AuthenticationException {

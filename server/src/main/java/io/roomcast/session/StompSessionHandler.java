@@ -353,9 +353,6 @@ public final class StompSessionHandler extends SimpleChannelInboundHandler<Stomp
     }
 
     private static Map<String, String> applicationHeaders(StompHeaders headers) {
-        if (headers.size() <= 2) {
-            return Map.of();
-        }
         Map<String, String> app = new HashMap<>();
         headers.copyTo(app, RESERVED_HEADERS);
         return app.isEmpty() ? Map.of() : app;

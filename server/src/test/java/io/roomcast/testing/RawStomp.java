@@ -23,7 +23,7 @@ public final class RawStomp implements AutoCloseable {
     private final WebSocket ws;
     private final BlockingQueue<String> frames = new LinkedBlockingQueue<>();
     private final CompletableFuture<Integer> closed = new CompletableFuture<>();
-    private final StringBuilder partial = new StringBuilder();
+    private final java.io.ByteArrayOutputStream pending = new java.io.ByteArrayOutputStream();
     private volatile int heartBeats;
     private volatile String closeReason;
 
@@ -135,17 +135,46 @@ public final class RawStomp implements AutoCloseable {
             return null;
         }
 
+        /** Splits the stream into frames, honouring content-length (in bytes) so that a body may hold NUL. */
         private synchronized void accept(String text) {
-            for (char c : text.toCharArray()) {
-                if (c == 0) {
-                    frames.add(partial.toString());
-                    partial.setLength(0);
-                } else if (c == '\n' && partial.isEmpty()) {
+            byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
+            pending.write(bytes, 0, bytes.length);
+            byte[] buf = pending.toByteArray();
+            int start = 0;
+            while (true) {
+                while (start < buf.length && (buf[start] == '\n' || buf[start] == '\r')) {
                     heartBeats++;
-                } else {
-                    partial.append(c);
+                    start++;
                 }
+                int headerEnd = indexOf(buf, start, "\n\n".getBytes(StandardCharsets.UTF_8));
+                if (headerEnd < 0) {
+                    break;
+                }
+                String head = new String(buf, start, headerEnd + 1 - start, StandardCharsets.UTF_8);
+                String length = header(head, "content-length");
+                int end = length != null ? headerEnd + 2 + Integer.parseInt(length)
+                        : indexOf(buf, headerEnd, new byte[] {0});
+                if (end < 0 || end >= buf.length) {
+                    break;
+                }
+                frames.add(new String(buf, start, end - start, StandardCharsets.UTF_8));
+                start = end + 1;
             }
+            pending.reset();
+            pending.write(buf, start, buf.length - start);
+        }
+
+        private static int indexOf(byte[] buf, int from, byte[] needle) {
+            outer:
+            for (int i = from; i <= buf.length - needle.length; i++) {
+                for (int j = 0; j < needle.length; j++) {
+                    if (buf[i + j] != needle[j]) {
+                        continue outer;
+                    }
+                }
+                return i;
+            }
+            return -1;
         }
 
         @Override

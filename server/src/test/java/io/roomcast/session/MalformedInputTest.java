@@ -1,0 +1,236 @@
+package io.roomcast.session;
+
+import io.roomcast.auth.Tokens;
+import io.roomcast.config.Settings;
+import io.roomcast.testing.RawStomp;
+import io.roomcast.testing.SpringStomp;
+import io.roomcast.testing.TestNode;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+
+import static io.roomcast.testing.RawStomp.body;
+import static io.roomcast.testing.RawStomp.header;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Raw bytes over a real WebSocket. Each bad input ends with an ERROR frame and a close, while a bystander
+ * on the same node keeps chatting.
+ */
+class MalformedInputTest {
+    static final String SECRET = "0123456789abcdef0123456789abcdef-test";
+    static TestNode node;
+    static SpringStomp bystander;
+
+    @BeforeAll
+    static void start() {
+        node = TestNode.start(s -> {
+            s.auth = Settings.AuthMode.jwt;
+            s.jwtSecret = SECRET;
+            s.maxFrameBytes = 8192;
+            s.maxBodyBytes = 4096;
+            s.maxHeaders = 16;
+        });
+        org.springframework.messaging.simp.stomp.StompHeaders h = new org.springframework.messaging.simp.stomp.StompHeaders();
+        h.setPasscode(token("bystander"));
+        bystander = SpringStomp.connect(node.wsUrl(), h, new long[] {0, 0});
+        bystander.subscribe("room", "/topic/room.calm");
+    }
+
+    @AfterAll
+    static void stop() {
+        bystander.close();
+        node.close();
+    }
+
+    static String token(String user) {
+        return Tokens.hs256(SECRET, user, Duration.ofMinutes(5));
+    }
+
+    static RawStomp connected(String user) {
+        RawStomp raw = RawStomp.open(node);
+        raw.send("CONNECT\naccept-version:1.2\nhost:x\npasscode:" + token(user) + "\n\n\0");
+        assertThat(raw.next()).startsWith("CONNECTED\n");
+        return raw;
+    }
+
+    /** Sends {@code input} and expects ERROR naming {@code reason}, then a close; the bystander is unaffected. */
+    private static String expectErrorAndClose(RawStomp raw, String input, String reason) {
+        raw.send(input);
+        String error = raw.next("ERROR");
+        assertThat(header(error, "message")).contains(reason);
+        assertThat(raw.awaitClose()).isIn(1002, 1008);
+        bystanderStillChats();
+        return error;
+    }
+
+    private static void bystanderStillChats() {
+        String text = "still fine " + System.nanoTime();
+        bystander.send("/app/room.calm", text);
+        assertThat(bystander.nextEvent("room", "message").body()).isEqualTo(text);
+    }
+
+    @Test
+    void garbageIsAProtocolError() {
+        try (RawStomp raw = RawStomp.open(node)) {
+            expectErrorAndClose(raw, "HELLO THERE\n\n\0", "unknown command");
+        }
+    }
+
+    @Test
+    void sendBeforeConnectIsAProtocolError() {
+        try (RawStomp raw = RawStomp.open(node)) {
+            expectErrorAndClose(raw, "SEND\ndestination:/app/room.calm\n\nhi\0", "expected CONNECT");
+        }
+    }
+
+    @Test
+    void oversizeBodyIsAProtocolError() {
+        try (RawStomp raw = connected("big")) {
+            String error = expectErrorAndClose(raw, "SEND\ndestination:/app/room.calm\ncontent-length:5000\n\n"
+                    + "x".repeat(5000) + "\0", "exceeds the limit of 4096");
+            assertThat(body(error)).contains("4096");
+        }
+    }
+
+    @Test
+    void oversizeFrameWithoutContentLengthIsAProtocolError() {
+        try (RawStomp raw = connected("big2")) {
+            expectErrorAndClose(raw, "SEND\ndestination:/app/room.calm\n\n" + "y".repeat(9000), "exceeds");
+        }
+    }
+
+    @Test
+    void headerFloodIsAProtocolError() {
+        try (RawStomp raw = connected("flood")) {
+            StringBuilder frame = new StringBuilder("SEND\ndestination:/app/room.calm\n");
+            for (int i = 0; i < 40; i++) {
+                frame.append("h").append(i).append(":v\n");
+            }
+            expectErrorAndClose(raw, frame.append("\nx\0").toString(), "too many headers");
+        }
+    }
+
+    @Test
+    void invalidEscapeIsAProtocolError() {
+        try (RawStomp raw = connected("escape")) {
+            expectErrorAndClose(raw, "SEND\ndestination:/app/room.calm\nbad:\\t\n\nx\0", "invalid escape");
+        }
+    }
+
+    @Test
+    void missingTokenIsRefused() {
+        try (RawStomp raw = RawStomp.open(node)) {
+            expectErrorAndClose(raw, "CONNECT\naccept-version:1.2\nhost:x\n\n\0", "missing token");
+        }
+    }
+
+    @Test
+    void badTokenIsRefused() {
+        try (RawStomp raw = RawStomp.open(node)) {
+            String forged = Tokens.hs256("another-secret-that-is-long-enough-123", "mallory", Duration.ofMinutes(5));
+            expectErrorAndClose(raw, "CONNECT\naccept-version:1.2\nhost:x\npasscode:" + forged + "\n\n\0",
+                    "signature is invalid");
+        }
+    }
+
+    @Test
+    void expiredTokenIsRefused() {
+        try (RawStomp raw = RawStomp.open(node)) {
+            String expired = Tokens.hs256(SECRET, "late", Duration.ofMinutes(-5));
+            expectErrorAndClose(raw, "CONNECT\naccept-version:1.2\nhost:x\nAuthorization:Bearer " + expired
+                    + "\n\n\0", "token expired");
+        }
+    }
+
+    @Test
+    void malformedTokenIsRefused() {
+        try (RawStomp raw = RawStomp.open(node)) {
+            expectErrorAndClose(raw, "CONNECT\naccept-version:1.2\nhost:x\npasscode:not.a.jwt\n\n\0",
+                    "token is invalid");
+        }
+    }
+
+    @Test
+    void serverFramesFromAClientAreAProtocolError() {
+        try (RawStomp raw = connected("faker")) {
+            expectErrorAndClose(raw, "MESSAGE\ndestination:/topic/room.calm\n\nx\0", "server frame");
+        }
+    }
+
+    @Test
+    void plainTcpGarbageGetsABadRequest() throws Exception {
+        try (Socket socket = new Socket("127.0.0.1", node.port())) {
+            socket.setSoTimeout(10_000);
+            OutputStream out = socket.getOutputStream();
+            out.write("\u0001\u0002garbage that is not HTTP\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1));
+            out.flush();
+            InputStream in = socket.getInputStream();
+            String response = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+            assertThat(response).startsWith("HTTP/1.1 400").contains("\"error\":\"bad-request\"");
+        }
+        bystanderStillChats();
+    }
+
+    @Test
+    void severalFramesInOneWebSocketMessageAllWork() {
+        try (RawStomp raw = connected("batcher")) {
+            raw.send("SUBSCRIBE\nid:1\ndestination:/topic/room.batch\nreceipt:a\n\n\0"
+                    + "\n" // a heart-beat between frames
+                    + "SEND\ndestination:/app/room.batch\nreceipt:b\ncontent-length:5\n\nfirst\0"
+                    + "SEND\ndestination:/app/room.batch\nreceipt:c\n\nsecond\0");
+            assertThat(header(raw.next("RECEIPT"), "receipt-id")).isEqualTo("a");
+            StringBuilder bodies = new StringBuilder();
+            for (int i = 0; i < 3; i++) {
+                String m = raw.next("MESSAGE");
+                if ("message".equals(header(m, "event"))) {
+                    bodies.append(body(m)).append(' ');
+                }
+            }
+            assertThat(bodies.toString().trim()).isEqualTo("first second");
+        }
+    }
+
+    @Test
+    void aFrameSplitAcrossContinuationFramesWorks() {
+        try (RawStomp raw = connected("splitter")) {
+            raw.sendFragmented("SUBSCR", "IBE\nid:1\ndestination:/topic/ro", "om.split\nreceipt:r1\n", "\n\0");
+            assertThat(header(raw.next("RECEIPT"), "receipt-id")).isEqualTo("r1");
+            raw.sendFragmented("SEND\ndestination:/app/room.split\ncontent-length:11\n\nhel", "lo\0wo", "rld\0");
+            String m;
+            do {
+                m = raw.next("MESSAGE");
+            } while (!"message".equals(header(m, "event")));
+            assertThat(body(m)).isEqualTo("hello\0world");
+            assertThat(header(m, "content-length")).isEqualTo("11");
+        }
+    }
+
+    @Test
+    void headerEscapesRoundTrip() {
+        try (RawStomp raw = connected("escaper")) {
+            raw.send("SUBSCRIBE\nid:sub\\c1\ndestination:/topic/room.esc\nreceipt:r\n\n\0");
+            raw.next("RECEIPT");
+            raw.send("SEND\ndestination:/app/room.esc\nx-note:a\\cb\\nc\\\\d\n\nbody\0");
+            String m;
+            do {
+                m = raw.next("MESSAGE");
+            } while (!"message".equals(header(m, "event")));
+            assertThat(header(m, "subscription")).isEqualTo("sub\\c1");
+            assertThat(header(m, "x-note")).isEqualTo("a\\cb\\nc\\\\d");
+        }
+    }
+
+    @Test
+    void theNegotiatedSubprotocolIsStomp12() {
+        try (RawStomp raw = RawStomp.open(node)) {
+            assertThat(raw.subprotocol()).isEqualTo("v12.stomp");
+        }
+    }
+}
