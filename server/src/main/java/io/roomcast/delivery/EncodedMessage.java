@@ -3,6 +3,7 @@ package io.roomcast.delivery;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.Unpooled;
 import io.roomcast.bus.Envelope;
 import io.roomcast.bus.Published;
 import io.roomcast.stomp.StompEncoder;
@@ -48,9 +49,9 @@ public final class EncodedMessage {
             buf.writeByte('\n');
             buf.writeBytes(e.body());
             buf.writeByte(0);
+            // Checked on an unpooled view of the array: cheaper than the pooled buffer, and never leak-tracked.
             boolean text = e.body().length == 0
-                    || ByteBufUtil.isText(buf, buf.writerIndex() - 1 - e.body().length, e.body().length,
-                    StandardCharsets.UTF_8);
+                    || ByteBufUtil.isText(Unpooled.wrappedBuffer(e.body()), StandardCharsets.UTF_8);
             return new EncodedMessage(published, buf, text);
         } catch (RuntimeException ex) {
             buf.release();

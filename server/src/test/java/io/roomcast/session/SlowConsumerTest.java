@@ -1,0 +1,102 @@
+package io.roomcast.session;
+
+import io.netty.buffer.PooledByteBufAllocator;
+import io.roomcast.testing.SpringStomp;
+import io.roomcast.testing.TestNode;
+import org.junit.jupiter.api.Test;
+
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/** A client that stops reading is disconnected; its queue never grows past the limit. */
+class SlowConsumerTest {
+
+    @Test
+    void aClientThatStopsReadingIsDisconnectedAndMemoryStaysBounded() throws Exception {
+        int limit = 256 * 1024;
+        long started = System.nanoTime();
+        try (TestNode node = TestNode.start(s -> s.outboundQueueBytes = limit);
+             Socket socket = new Socket();
+             SpringStomp healthy = SpringStomp.connect(node, "healthy")) {
+            // A tiny receive buffer, set before connecting, so the kernel can't absorb much on the slow client's
+            // behalf.
+            socket.setReceiveBufferSize(4096);
+            socket.connect(new java.net.InetSocketAddress("127.0.0.1", node.port()), 5000);
+            socket.setSoTimeout(10_000);
+            upgradeAndSubscribe(socket, "/topic/room.flood");
+            healthy.subscribe("room", "/topic/room.quiet");
+
+            byte[] body = "x".repeat(4000).getBytes(StandardCharsets.UTF_8);
+            long direct0 = PooledByteBufAllocator.DEFAULT.metric().usedDirectMemory();
+            long maxDirect = 0;
+            // Publish far more than the limit (up to 80 MB); the slow client must be cut off long before.
+            int published = 0;
+            for (int i = 0; i < 20_000 && node.node().sessions().sessionsOf("slow").size() == 1; i++, published++) {
+                node.node().outbox().toRoom("flood", null, null, Map.of(), body).join();
+                maxDirect = Math.max(maxDirect, PooledByteBufAllocator.DEFAULT.metric().usedDirectMemory());
+            }
+            await().atMost(Duration.ofSeconds(10))
+                    .until(() -> node.node().sessions().sessionsOf("slow").isEmpty());
+            System.out.printf("slow consumer cut off after %d ms and %d messages; pooled direct memory grew by at most %d KiB%n",
+                    (System.nanoTime() - started) / 1_000_000, published, (maxDirect - direct0) / 1024);
+            // Growth of pooled direct memory stays within a few times the per-session limit (the healthy client's
+            // in-flight frames and allocator chunk granularity), far below the 64 MB that was published.
+            assertThat(maxDirect - direct0).isLessThan(16L * 1024 * 1024);
+            // The healthy client on the same node never noticed.
+            healthy.send("/app/room.quiet", "still here");
+            assertThat(healthy.nextEvent("room", "message").body()).isEqualTo("still here");
+        }
+    }
+
+    /** A hand-written WebSocket client that connects and subscribes, then never reads again. */
+    private static void upgradeAndSubscribe(Socket socket, String destination) throws Exception {
+        OutputStream out = socket.getOutputStream();
+        String key = Base64.getEncoder().encodeToString("0123456789abcdef".getBytes(StandardCharsets.US_ASCII));
+        out.write(("GET /ws HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                + "Sec-WebSocket-Key: " + key + "\r\nSec-WebSocket-Version: 13\r\n"
+                + "Sec-WebSocket-Protocol: v12.stomp\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+        InputStream in = socket.getInputStream();
+        readUntil(in, "\r\n\r\n");
+        writeMaskedText(out, "CONNECT\naccept-version:1.2\nhost:x\nlogin:slow\n\n\0");
+        readUntil(in, "\0");
+        writeMaskedText(out, "SUBSCRIBE\nid:1\ndestination:" + destination + "\nreceipt:r\n\n\0");
+        readUntil(in, "\0");
+    }
+
+    private static void readUntil(InputStream in, String end) throws Exception {
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < 65536 && !sb.toString().endsWith(end); i++) {
+            int b = in.read();
+            if (b < 0) {
+                throw new AssertionError("connection closed early: " + sb);
+            }
+            sb.append((char) b);
+        }
+    }
+
+    private static void writeMaskedText(OutputStream out, String text) throws Exception {
+        byte[] payload = text.getBytes(StandardCharsets.UTF_8);
+        byte[] mask = {1, 2, 3, 4};
+        out.write(0x81);
+        if (payload.length < 126) {
+            out.write(0x80 | payload.length);
+        } else {
+            out.write(0x80 | 126);
+            out.write(payload.length >> 8);
+            out.write(payload.length & 0xff);
+        }
+        out.write(mask);
+        for (int i = 0; i < payload.length; i++) {
+            out.write(payload[i] ^ mask[i % 4]);
+        }
+        out.flush();
+    }
+}
