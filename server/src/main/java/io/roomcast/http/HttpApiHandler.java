@@ -106,7 +106,7 @@ public final class HttpApiHandler extends SimpleChannelInboundHandler<FullHttpRe
             allow(method, HttpMethod.GET);
             String room = room(s.get(2));
             List<Presence.Member> members = node.presence().members(room);
-            return CompletableFuture.completedFuture(Map.of("room", room, "users", members));
+            return CompletableFuture.completedFuture(new PresenceView(room, members));
         }
         if (s.size() == 2 && s.get(1).equals("rooms")) {
             allow(method, HttpMethod.GET);
@@ -203,6 +203,10 @@ public final class HttpApiHandler extends SimpleChannelInboundHandler<FullHttpRe
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
         ctx.fireExceptionCaught(cause);
+    }
+
+    /** The presence answer, in DESIGN.md's field order. */
+    record PresenceView(String room, List<Presence.Member> users) {
     }
 
     /** A publish request body: {@code {"data": ..., "from"?: "...", "headers"?: {...}}}. */
