@@ -26,11 +26,7 @@ public final class Main {
     public static int run(String[] args, Map<String, String> env, PrintWriter out, PrintWriter err) {
         CommandLine cl;
         try {
-            ConfigSources sources = ConfigSources.from(args, env);
-            cl = new CommandLine(new RoomcastCommand(env));
-            cl.setDefaultValueProvider(sources);
-            cl.getSubcommands().values().forEach(sub -> sub.setDefaultValueProvider(sources));
-            rejectUnknownKeys(cl, sources);
+            cl = commandLine(args, env);
         } catch (ConfigException e) {
             err.println("roomcast: " + e.getMessage());
             return 2;
@@ -49,6 +45,20 @@ public final class Main {
             throw ex;
         });
         return cl.execute(args);
+    }
+
+    /**
+     * The command line with its default sources (environment, then config file) attached, not yet parsed.
+     *
+     * @throws ConfigException when the config file can't be read or names an unknown setting
+     */
+    public static CommandLine commandLine(String[] args, Map<String, String> env) {
+        ConfigSources sources = ConfigSources.from(args, env);
+        CommandLine cl = new CommandLine(new RoomcastCommand());
+        cl.setDefaultValueProvider(sources);
+        cl.getSubcommands().values().forEach(sub -> sub.setDefaultValueProvider(sources));
+        rejectUnknownKeys(cl, sources);
+        return cl;
     }
 
     private static void rejectUnknownKeys(CommandLine cl, ConfigSources sources) {

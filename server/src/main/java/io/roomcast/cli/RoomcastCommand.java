@@ -9,7 +9,6 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Spec;
 
-import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 
@@ -28,10 +27,9 @@ public final class RoomcastCommand implements Callable<Integer> {
     @Spec
     CommandLine.Model.CommandSpec spec;
 
-    private final Map<String, String> env;
-
-    RoomcastCommand(Map<String, String> env) {
-        this.env = env;
+    /** The settings as parsed; valid after picocli has parsed the arguments. */
+    public Settings settings() {
+        return settings;
     }
 
     @Override

@@ -1,0 +1,135 @@
+package io.roomcast.config;
+
+import io.roomcast.auth.AuthenticationException;
+import io.roomcast.auth.JwtAuthenticator;
+import io.roomcast.cli.Main;
+import io.roomcast.cli.RoomcastCommand;
+import io.roomcast.stomp.StompHeaders;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyPair;
+import java.security.KeyPairGenerator;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** Where settings come from, and how bad ones fail. */
+class SettingsTest {
+    @TempDir
+    Path dir;
+
+    private static Settings parse(Map<String, String> env, String... args) {
+        CommandLine cl = Main.commandLine(args, env);
+        cl.parseArgs(args);
+        return ((RoomcastCommand) cl.getCommand()).settings();
+    }
+
+    private static String[] run(Map<String, String> env, String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int code = Main.run(args, env, new PrintWriter(out, true), new PrintWriter(err, true));
+        return new String[] {Integer.toString(code), out.toString(), err.toString()};
+    }
+
+    @Test
+    void precedenceIsFlagThenEnvironmentThenFileThenDefault() throws Exception {
+        Path file = dir.resolve("roomcast.yml");
+        Files.writeString(file, "port: 7001\nmax-headers: 20\nmax-subscriptions: 9\nhistory-max-age: 90s\n");
+        Map<String, String> env = Map.of("ROOMCAST_MAX_HEADERS", "21", "ROOMCAST_MAX_SUBSCRIPTIONS", "10");
+        Settings s = parse(env, "--config", file.toString(), "--max-subscriptions", "11");
+        assertThat(s.port).as("file").isEqualTo(7001);
+        assertThat(s.maxHeaders).as("env over file").isEqualTo(21);
+        assertThat(s.maxSubscriptions).as("flag over env").isEqualTo(11);
+        assertThat(s.historyMaxAge).isEqualTo(Duration.ofSeconds(90));
+        assertThat(s.maxFrameBytes).as("default").isEqualTo(65536);
+    }
+
+    @Test
+    void aBadFlagFailsWithOneLineNamingIt() {
+        String[] r = run(Map.of(), "--port", "eighty");
+        assertThat(r[0]).isEqualTo("2");
+        assertThat(r[2].lines().findFirst().orElseThrow()).contains("--port").contains("eighty");
+    }
+
+    @Test
+    void anImpossibleValueFailsWithOneLineNamingTheSetting() {
+        String[] r = run(Map.of("ROOMCAST_MAX_FRAME_BYTES", "10"));
+        assertThat(r[0]).isEqualTo("2");
+        assertThat(r[2].trim()).isEqualTo("roomcast: --max-frame-bytes: must be between 256 and 16777216, got 10");
+    }
+
+    @Test
+    void anUnknownConfigKeyFails(@TempDir Path tmp) throws Exception {
+        Path file = tmp.resolve("bad.yml");
+        Files.writeString(file, "prot: 8080\n");
+        String[] r = run(Map.of(), "--config", file.toString());
+        assertThat(r[0]).isEqualTo("2");
+        assertThat(r[2]).contains("unknown setting 'prot'");
+    }
+
+    @Test
+    void aMissingConfigFileFails() {
+        String[] r = run(Map.of(), "--config", "/nonexistent/roomcast.yml");
+        assertThat(r[0]).isEqualTo("2");
+        assertThat(r[2]).contains("--config: cannot read /nonexistent/roomcast.yml");
+    }
+
+    @Test
+    void jwtModeNeedsAKeyAndAnApiKey() {
+        assertThatThrownBy(() -> parse(Map.of(), "--auth", "jwt").validate())
+                .isInstanceOf(ConfigException.class).hasMessageContaining("--jwt-secret");
+        assertThatThrownBy(() -> parse(Map.of(), "--auth", "jwt", "--jwt-secret", "short").validate())
+                .hasMessageContaining("at least 32 bytes");
+        assertThatThrownBy(() -> parse(Map.of(), "--auth", "jwt", "--jwt-secret", "x".repeat(32)).validate())
+                .hasMessageContaining("--api-key");
+    }
+
+    @Test
+    void insecureModeOnAPublicAddressWarns() {
+        Settings s = parse(Map.of(), "--host", "0.0.0.0");
+        assertThat(s.validate()).anyMatch(w -> w.contains("--auth insecure with --host 0.0.0.0"));
+        assertThat(parse(Map.of(), "--host", "127.0.0.1").validate())
+                .noneMatch(w -> w.contains("--host"));
+    }
+
+    @Test
+    void tokenCommandPrintsATokenTheNodeAccepts() throws Exception {
+        String secret = "a-secret-that-is-at-least-32-bytes-long";
+        String[] r = run(Map.of(), "token", "--user", "uma", "--jwt-secret", secret, "--ttl", "5m");
+        assertThat(r[0]).isEqualTo("0");
+        String token = r[1].trim();
+        assertThat(new JwtAuthenticator(secret, null).authenticate(new StompHeaders().add("passcode", token)))
+                .isEqualTo("uma");
+    }
+
+    @Test
+    void rs256TokensAreVerifiedWithThePublicKey() throws Exception {
+        KeyPairGenerator gen = KeyPairGenerator.getInstance("RSA");
+        gen.initialize(2048);
+        KeyPair pair = gen.generateKeyPair();
+        Path privatePem = dir.resolve("private.pem");
+        Files.writeString(privatePem, pem("PRIVATE KEY", pair.getPrivate().getEncoded()));
+        String[] r = run(Map.of(), "token", "--user", "rita", "--private-key", privatePem.toString());
+        assertThat(r[0]).as(r[2]).isEqualTo("0");
+        JwtAuthenticator auth = new JwtAuthenticator(null, pair.getPublic());
+        assertThat(auth.authenticate(new StompHeaders().add("Authorization", "Bearer " + r[1].trim())))
+                .isEqualTo("rita");
+        assertThatThrownBy(() -> auth.authenticate(new StompHeaders().add("passcode",
+                io.roomcast.auth.Tokens.hs256("x".repeat(40), "rita", Duration.ofMinutes(1)))))
+                .isInstanceOf(AuthenticationException.class).hasMessageContaining("HS256 are not accepted");
+    }
+
+    private static String pem(String type, byte[] der) {
+        return "-----BEGIN " + type + "-----\n" + Base64.getMimeEncoder().encodeToString(der)
+                + "\n-----END " + type + "-----\n";
+    }
+}
