@@ -6,7 +6,7 @@ import java.time.Duration;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-/** Reads durations such as {@code 250ms}, {@code 30s}, {@code 5m}, {@code 2h} or ISO-8601 {@code PT5M}. */
+/** Reads durations such as {@code 0}, {@code 250ms}, {@code 30s}, {@code 5m}, {@code 2h} or ISO-8601 {@code PT5M}. */
 public final class DurationConverter implements CommandLine.ITypeConverter<Duration> {
     private static final Pattern SIMPLE = Pattern.compile("(\\d+)(ms|s|m|h|d)");
 
@@ -17,6 +17,9 @@ public final class DurationConverter implements CommandLine.ITypeConverter<Durat
 
     public static Duration parse(String value) {
         String v = value.trim();
+        if (v.equals("0")) {
+            return Duration.ZERO;
+        }
         Matcher m = SIMPLE.matcher(v);
         if (m.matches()) {
             long n = Long.parseLong(m.group(1));

@@ -132,7 +132,9 @@ public final class Settings {
         } catch (UnknownHostException e) {
             host = "node";
         }
-        return host + "-" + port;
+        // With --port 0 the real port is not known yet; a random suffix keeps ids unique on one host.
+        return host + "-" + (port != 0 ? Integer.toString(port)
+                : Long.toString(java.util.concurrent.ThreadLocalRandom.current().nextLong(36L * 36 * 36 * 36), 36));
     }
 
     /**
