@@ -12,6 +12,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Queue;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
@@ -58,9 +59,24 @@ public final class LoopFanout {
 
     /** Queues a message for this loop's subscribers; takes over one reference. Any thread. */
     void offer(EncodedMessage message) {
+        if (loop.isShuttingDown()) {
+            message.release(); // the node is stopping; its sockets are closing anyway
+            return;
+        }
         pending.offer(message);
         if (scheduled.compareAndSet(false, true)) {
-            loop.execute(drainTask);
+            try {
+                loop.execute(drainTask);
+            } catch (RejectedExecutionException e) {
+                discardPending();
+            }
+        }
+    }
+
+    private void discardPending() {
+        EncodedMessage m;
+        while ((m = pending.poll()) != null) {
+            m.release();
         }
     }
 
