@@ -5,14 +5,12 @@ import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
-import io.netty.channel.IoHandlerFactory;
-import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.ServerChannel;
 import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.epoll.Epoll;
-import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.channel.epoll.EpollEventLoopGroup;
 import io.netty.channel.epoll.EpollServerSocketChannel;
-import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.nio.NioEventLoopGroup;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.roomcast.node.Node;
 import org.slf4j.Logger;
@@ -40,10 +38,10 @@ public final class RoomcastServer implements AutoCloseable {
     public RoomcastServer start() throws Exception {
         node.start();
         boolean epoll = Epoll.isAvailable();
-        IoHandlerFactory io = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
         Class<? extends ServerChannel> channelClass = epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
-        boss = new MultiThreadIoEventLoopGroup(1, io);
-        workers = new MultiThreadIoEventLoopGroup(Runtime.getRuntime().availableProcessors(), io);
+        int threads = Runtime.getRuntime().availableProcessors();
+        boss = epoll ? new EpollEventLoopGroup(1) : new NioEventLoopGroup(1);
+        workers = epoll ? new EpollEventLoopGroup(threads) : new NioEventLoopGroup(threads);
         int queue = node.settings().outboundQueueBytes;
         serverChannel = new ServerBootstrap()
                 .group(boss, workers)
