@@ -2,6 +2,7 @@ package io.roomcast.delivery;
 
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.EventLoop;
+import io.roomcast.bus.BusListener;
 import io.roomcast.bus.Published;
 import io.roomcast.history.HistoryWindow;
 import org.slf4j.Logger;
@@ -9,7 +10,6 @@ import org.slf4j.LoggerFactory;
 
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.LongAdder;
-import java.util.function.Consumer;
 
 /**
  * The node's sink for everything the bus delivers: records it in the history window, encodes it once, and
@@ -19,9 +19,9 @@ import java.util.function.Consumer;
  * history is therefore sure to see each message at least once, from history or live, and its offset check
  * drops the second copy.
  *
- * <p>Thread-safe. {@link #accept} never throws: a bus may drop a message whose listener failed.
+ * <p>Thread-safe. {@link #onMessage} never throws: a bus may drop a message whose listener failed.
  */
-public final class Dispatcher implements Consumer<Published> {
+public final class Dispatcher implements BusListener {
     private static final Logger log = LoggerFactory.getLogger(Dispatcher.class);
 
     private final HistoryWindow history;
@@ -52,7 +52,13 @@ public final class Dispatcher implements Consumer<Published> {
     }
 
     @Override
-    public void accept(Published message) {
+    public void onReady(String epoch, long[] nextOffsets) {
+        history.reset(epoch, nextOffsets);
+        log.info("bus ready: epoch {}, {} partitions", epoch, nextOffsets.length);
+    }
+
+    @Override
+    public void onMessage(Published message) {
         try {
             history.append(message);
             LoopFanout[] targets = all;

@@ -18,40 +18,52 @@ import java.util.function.LongSupplier;
  * same epoch and partition and {@code floor - 1 <= P.offset <= head}; anything else is answered with
  * {@code recovered=false}, never with a silent gap.
  *
- * <p>Thread-safe: each partition has its own lock; appends come from the bus thread, reads from event loops.
+ * <p>Thread-safe: each partition has its own lock; appends come from bus threads, reads from event loops.
  */
 public final class HistoryWindow {
     public static final int DEFAULT_MAX_MESSAGES = 1000;
     public static final Duration DEFAULT_MAX_AGE = Duration.ofMinutes(5);
 
-    private final String epoch;
     private final int maxMessages;
     private final long maxAgeMillis;
     private final LongSupplier clock;
-    private final Partition[] partitions;
+    /** Replaced as a whole by {@link #reset}; until then the window knows no epoch and recovers nothing. */
+    private volatile State state = new State("none", new long[0]);
 
-    public HistoryWindow(String epoch, int partitions, int maxMessagesPerPartition, Duration maxAge,
-                         LongSupplier clockMillis) {
-        this.epoch = epoch;
+    public HistoryWindow(int maxMessagesPerPartition, Duration maxAge, LongSupplier clockMillis) {
         this.maxMessages = maxMessagesPerPartition;
         this.maxAgeMillis = maxAge.toMillis();
         this.clock = clockMillis;
-        this.partitions = new Partition[partitions];
-        for (int i = 0; i < partitions; i++) {
-            this.partitions[i] = new Partition();
-        }
+    }
+
+    /**
+     * Starts a new window for {@code epoch}: the bus is about to deliver partition {@code i} from
+     * {@code nextOffsets[i]}. Everything held before is dropped: it belongs to another log, or can't be
+     * vouched for across the reconnect.
+     */
+    public void reset(String epoch, long[] nextOffsets) {
+        state = new State(epoch, nextOffsets);
+    }
+
+    private Partition partition(Stream stream) {
+        Partition[] ps = state.partitions;
+        return ps.length == 0 ? null : ps[stream.partition(ps.length)];
     }
 
     /** Records a message the bus delivered. Messages of one partition arrive in offset order. */
     public void append(Published message) {
-        Partition p = partitions[message.partition()];
+        State st = state;
+        if (!message.position().epoch().equals(st.epoch) || message.partition() >= st.partitions.length) {
+            return; // from before a reset: not part of this window
+        }
+        Partition p = st.partitions[message.partition()];
         synchronized (p) {
-            if (p.head >= 0 && message.offset() != p.head + 1) {
-                // A gap means the node did not see some messages (it started late or the bus skipped):
-                // nothing before this message can be vouched for any more.
+            if (message.offset() <= p.head) {
+                return; // already seen (a bus may redeliver after a reconnect)
+            }
+            if (message.offset() != p.head + 1) {
+                // A gap means the node did not see some messages: nothing before this one can be vouched for.
                 p.messages.clear();
-                p.floor = message.offset();
-            } else if (p.head < 0 && p.messages.isEmpty()) {
                 p.floor = message.offset();
             }
             p.messages.addLast(message);
@@ -62,21 +74,29 @@ public final class HistoryWindow {
 
     /** The stream's current position: the last offset this node has seen in the stream's partition. */
     public Position head(Stream stream) {
-        int partition = stream.partition(partitions.length);
-        Partition p = partitions[partition];
+        State st = state;
+        if (st.partitions.length == 0) {
+            return null;
+        }
+        int partition = stream.partition(st.partitions.length);
+        Partition p = st.partitions[partition];
         synchronized (p) {
-            return new Position(epoch, partition, p.head);
+            return new Position(st.epoch, partition, p.head);
         }
     }
 
     /** What {@code stream} published after {@code since}; see the class comment for when that is complete. */
     public Replay since(Stream stream, Position since) {
-        int partition = stream.partition(partitions.length);
-        Partition p = partitions[partition];
+        State st = state;
+        if (st.partitions.length == 0) {
+            return new Replay(false, null, List.of());
+        }
+        int partition = stream.partition(st.partitions.length);
+        Partition p = st.partitions[partition];
         synchronized (p) {
             evict(p);
-            Position head = new Position(epoch, partition, p.head);
-            if (since == null || !since.epoch().equals(epoch) || since.partition() != partition
+            Position head = new Position(st.epoch, partition, p.head);
+            if (since == null || !since.epoch().equals(st.epoch) || since.partition() != partition
                     || since.offset() > p.head || since.offset() < p.floor - 1) {
                 return new Replay(false, head, List.of());
             }
@@ -90,8 +110,9 @@ public final class HistoryWindow {
         }
     }
 
+    /** The current epoch, or "none" before the bus is ready. */
     public String epoch() {
-        return epoch;
+        return state.epoch;
     }
 
     private void evict(Partition p) {
@@ -104,9 +125,27 @@ public final class HistoryWindow {
 
     private static final class Partition {
         final ArrayDeque<Published> messages = new ArrayDeque<>();
-        /** The last offset seen, or -1 before any message. */
-        long head = -1;
+        /** The last offset seen (next - 1 before any message). */
+        long head;
         /** The lowest offset still vouched for: every offset from here to head is in {@code messages}. */
-        long floor = 0;
+        long floor;
+
+        Partition(long next) {
+            head = next - 1;
+            floor = next;
+        }
+    }
+
+    private static final class State {
+        final String epoch;
+        final Partition[] partitions;
+
+        State(String epoch, long[] nextOffsets) {
+            this.epoch = epoch;
+            this.partitions = new Partition[nextOffsets.length];
+            for (int i = 0; i < nextOffsets.length; i++) {
+                partitions[i] = new Partition(nextOffsets[i]);
+            }
+        }
     }
 }

@@ -45,8 +45,8 @@ public final class Node {
         this.settings = settings;
         this.id = settings.nodeId();
         this.bus = bus;
-        this.history = new HistoryWindow(bus.epoch(), bus.partitions(), settings.historyMaxMessages,
-                settings.historyMaxAge, System::currentTimeMillis);
+        this.history = new HistoryWindow(settings.historyMaxMessages, settings.historyMaxAge,
+                System::currentTimeMillis);
         this.dispatcher = new Dispatcher(history, alloc);
         this.outbox = new Outbox(bus, presence, id);
         this.authenticator = authenticator(settings);
@@ -64,7 +64,7 @@ public final class Node {
     }
 
     /** Connects the bus to this node's dispatcher. */
-    public void start() throws Exception {
+    public void start() {
         bus.start(dispatcher);
     }
 

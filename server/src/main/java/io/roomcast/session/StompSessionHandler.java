@@ -271,7 +271,7 @@ public final class StompSessionHandler extends SimpleChannelInboundHandler<Stomp
                 .add("message-id", "recovery-" + RECOVERY_IDS.incrementAndGet())
                 .add("event", "recovery")
                 .add("recovered", Boolean.toString(replay.recovered()))
-                .add("position", replay.head().toString())
+                .addIfPresent("position", replay.head() == null ? null : replay.head().toString())
                 .add("since", since);
         session.write(StompCommand.MESSAGE, h, new byte[0]);
         for (Published missed : replay.messages()) {

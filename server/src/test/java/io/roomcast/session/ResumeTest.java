@@ -58,8 +58,9 @@ class ResumeTest {
             assertThat(recovery.event()).isEqualTo("recovery");
             assertThat(recovery.header("recovered")).isEqualTo("true");
             assertThat(recovery.header("position")).isEqualTo(head);
-            assertThat(bob.next("room").body()).isEqualTo("m2");
-            assertThat(bob.next("room").body()).isEqualTo("m3");
+            // bob's own leave (from the first session) may come in between: it is part of the room stream
+            assertThat(bob.nextEvent("room", "message").body()).isEqualTo("m2");
+            assertThat(bob.nextEvent("room", "message").body()).isEqualTo("m3");
             post("resume1", "m4");
             Received live = bob.nextEvent("room", "message");
             assertThat(live.body()).isEqualTo("m4");

@@ -1,6 +1,7 @@
 package io.roomcast.bus.memory;
 
 import io.roomcast.bus.Bus;
+import io.roomcast.bus.BusListener;
 import io.roomcast.bus.Envelope;
 import io.roomcast.bus.Position;
 import io.roomcast.bus.Published;
@@ -8,12 +9,11 @@ import io.roomcast.bus.Published;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.function.Consumer;
 
 /**
  * The bus of a single process. Each partition is a counter guarded by its own lock; a publish takes the lock,
- * assigns the next offset and hands the message to the sink while still holding it, which is what keeps every
- * partition in offset order for the sink. The sink is non-blocking by contract, so the lock is held briefly.
+ * assigns the next offset and hands the message to the listener while still holding it, which is what keeps every
+ * partition in offset order for the listener. The listener is non-blocking by contract, so the lock is held briefly.
  *
  * <p>The log itself is not kept here: the node's history window is the only copy. The epoch is new on every
  * start, so positions handed out before a restart are reported as unrecoverable rather than misread.
@@ -24,7 +24,7 @@ public final class MemoryBus implements Bus {
     private final String epoch;
     private final Object[] locks;
     private final long[] nextOffset;
-    private volatile Consumer<Published> sink;
+    private volatile BusListener listener;
 
     public MemoryBus(int partitions) {
         if (partitions < 1) {
@@ -40,13 +40,14 @@ public final class MemoryBus implements Bus {
     }
 
     @Override
-    public void start(Consumer<Published> sink) {
-        this.sink = Objects.requireNonNull(sink);
+    public void start(BusListener listener) {
+        listener.onReady(epoch, new long[locks.length]);
+        this.listener = Objects.requireNonNull(listener);
     }
 
     @Override
     public CompletableFuture<Position> publish(Envelope envelope) {
-        Consumer<Published> target = sink;
+        BusListener target = listener;
         if (target == null) {
             return CompletableFuture.failedFuture(new IllegalStateException("bus not started"));
         }
@@ -54,19 +55,13 @@ public final class MemoryBus implements Bus {
         Position position;
         synchronized (locks[partition]) {
             position = new Position(epoch, partition, nextOffset[partition]++);
-            target.accept(new Published(position, envelope, System.currentTimeMillis()));
+            target.onMessage(new Published(position, envelope, System.currentTimeMillis()));
         }
         return CompletableFuture.completedFuture(position);
     }
 
-    @Override
     public String epoch() {
         return epoch;
-    }
-
-    @Override
-    public int partitions() {
-        return locks.length;
     }
 
     @Override
@@ -76,6 +71,6 @@ public final class MemoryBus implements Bus {
 
     @Override
     public void close() {
-        sink = null;
+        listener = null;
     }
 }

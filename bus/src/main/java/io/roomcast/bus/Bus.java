@@ -1,19 +1,21 @@
 package io.roomcast.bus;
 
 import java.util.concurrent.CompletableFuture;
-import java.util.function.Consumer;
 
 /**
  * The ordered, partitioned log the nodes share. Implementations must be thread-safe.
  *
- * <p>Contract: every message published by any node is handed to every node's sink exactly once, and for each
- * partition in offset order, without gaps. The sink must not block and must not throw; it runs on the bus's
- * own threads.
+ * <p>Contract: every message published by any node is handed to every node's listener once, and for each
+ * partition in offset order. The listener learns the epoch and the starting offsets first
+ * ({@link BusListener#onReady}).
  */
 public interface Bus extends AutoCloseable {
 
-    /** Starts delivery of every message on the bus to {@code sink}. Called once, before any publish. */
-    void start(Consumer<Published> sink) throws Exception;
+    /**
+     * Starts delivery of every message on the bus to {@code listener}. Called once. Must not block on the
+     * bus being reachable: a bus that can't connect yet reports {@link #isReady()} false and keeps trying.
+     */
+    void start(BusListener listener);
 
     /**
      * Places a message on its stream's partition.
@@ -22,12 +24,6 @@ public interface Bus extends AutoCloseable {
      *     {@link BusUnavailableException} when the bus can't accept it
      */
     CompletableFuture<Position> publish(Envelope envelope);
-
-    /** The epoch of the log; positions from any other epoch are unknown to this bus. */
-    String epoch();
-
-    /** The number of partitions; fixed for the life of an epoch. */
-    int partitions();
 
     /** Whether the bus can publish right now (readiness). */
     default boolean isReady() {
