@@ -30,6 +30,11 @@ public interface Bus extends AutoCloseable {
         return true;
     }
 
+    /** Why the bus is not ready, for the readiness endpoint and logs; null when it is ready. */
+    default String unavailableReason() {
+        return null;
+    }
+
     /** A one-word name for logs and {@code /api/nodes}. */
     String name();
 

@@ -1,0 +1,69 @@
+package io.roomcast.bus.rocketmq;
+
+import org.apache.rocketmq.client.producer.MessageQueueSelector;
+import org.apache.rocketmq.common.message.Message;
+import org.apache.rocketmq.common.message.MessageQueue;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The topic's queues in one fixed order (broker name, then queue id). A partition number is an index into this
+ * order, so every node and publisher maps a stream to the same queue, and a position names the same queue
+ * everywhere. Immutable.
+ */
+final class Queues {
+    private final List<MessageQueue> ordered;
+    private final Map<MessageQueue, Integer> index = new HashMap<>();
+
+    Queues(List<MessageQueue> queues) {
+        List<MessageQueue> sorted = new ArrayList<>(queues);
+        sorted.sort(Comparator.comparing(MessageQueue::getBrokerName).thenComparingInt(MessageQueue::getQueueId));
+        this.ordered = List.copyOf(sorted);
+        for (int i = 0; i < ordered.size(); i++) {
+            index.put(ordered.get(i), i);
+        }
+    }
+
+    int size() {
+        return ordered.size();
+    }
+
+    MessageQueue get(int partition) {
+        return ordered.get(partition);
+    }
+
+    List<MessageQueue> all() {
+        return ordered;
+    }
+
+    /** @return the partition of {@code queue}, or -1 if it is not one of this topic's queues */
+    int partitionOf(MessageQueue queue) {
+        return index.getOrDefault(queue, -1);
+    }
+
+    /**
+     * Picks the queue for a message whose argument is its partition. The producer's list may arrive in any
+     * order, so the choice is made by identity, not by position in that list.
+     */
+    static final class Selector implements MessageQueueSelector {
+        private final Queues queues;
+
+        Selector(Queues queues) {
+            this.queues = queues;
+        }
+
+        @Override
+        public MessageQueue select(List<MessageQueue> available, Message msg, Object partition) {
+            MessageQueue wanted = queues.get((Integer) partition);
+            if (!available.contains(wanted)) {
+                // Another queue would break the stream's order and its positions: fail the send instead.
+                throw new IllegalStateException("queue " + wanted + " is not writable now");
+            }
+            return wanted;
+        }
+    }
+}

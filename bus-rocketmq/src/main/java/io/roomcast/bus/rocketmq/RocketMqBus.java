@@ -1,0 +1,344 @@
+package io.roomcast.bus.rocketmq;
+
+import io.roomcast.bus.Bus;
+import io.roomcast.bus.BusListener;
+import io.roomcast.bus.BusUnavailableException;
+import io.roomcast.bus.Envelope;
+import io.roomcast.bus.MessageTooLargeException;
+import io.roomcast.bus.Position;
+import io.roomcast.bus.Published;
+import org.apache.rocketmq.client.consumer.DefaultMQPushConsumer;
+import org.apache.rocketmq.client.consumer.listener.ConsumeOrderlyStatus;
+import org.apache.rocketmq.client.consumer.listener.MessageListenerOrderly;
+import org.apache.rocketmq.client.exception.MQClientException;
+import org.apache.rocketmq.client.producer.DefaultMQProducer;
+import org.apache.rocketmq.client.producer.SendCallback;
+import org.apache.rocketmq.client.producer.SendResult;
+import org.apache.rocketmq.common.consumer.ConsumeFromWhere;
+import org.apache.rocketmq.common.message.Message;
+import org.apache.rocketmq.common.message.MessageExt;
+import org.apache.rocketmq.common.message.MessageQueue;
+import org.apache.rocketmq.remoting.protocol.heartbeat.MessageModel;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.stream.Stream;
+
+/**
+ * The cluster bus. Publishes with a {@link Queues.Selector} keyed by stream; consumes every queue in
+ * BROADCASTING mode with an orderly listener.
+ *
+ * <p><b>Start-up never blocks on the broker.</b> A background task connects, creates the topic if it is
+ * missing, learns the epoch and the queues' current offsets, then starts the consumer; until then, and
+ * whenever the broker can't be reached, {@link #isReady()} is false and publishes fail with
+ * {@link BusUnavailableException}. A health check every {@value #HEALTH_INTERVAL_MS} ms brings readiness back
+ * by itself when the broker returns.
+ *
+ * <p><b>Where a node starts reading:</b> always at the newest offset. Clients resume from their own
+ * positions, so a restarted node has no backlog of its own to deliver; its stored offsets are dropped at
+ * start-up so that RocketMQ's {@code CONSUME_FROM_LAST_OFFSET} applies.
+ *
+ * <p>Thread-safe.
+ */
+public final class RocketMqBus implements Bus {
+    private static final Logger log = LoggerFactory.getLogger(RocketMqBus.class);
+    static final String CONSUMER_GROUP = "roomcast-nodes";
+    static final long HEALTH_INTERVAL_MS = 2000;
+    static final long RETRY_INTERVAL_MS = 2000;
+
+    private final RocketMqBusConfig config;
+    private final DefaultMQProducer producer;
+    private final ScheduledExecutorService background;
+    private final LongAdder deliveryFailures = new LongAdder();
+    private volatile DefaultMQPushConsumer consumer;
+    private volatile Queues queues;
+    private volatile Lane[] lanes;
+    private volatile String epoch;
+    private volatile boolean ready;
+    private volatile String unavailableReason = "not connected to RocketMQ yet";
+    private volatile boolean closed;
+    private volatile boolean createdTopic;
+    private volatile BusListener listener;
+
+    public RocketMqBus(RocketMqBusConfig config) {
+        this.config = config;
+        // Read into a static field when the first consumer loads its offset store: set it before that.
+        System.setProperty("rocketmq.client.localOffsetStoreDir", config.dataDir().resolve("offsets").toString());
+        this.producer = new DefaultMQProducer("roomcast-producer-" + config.instanceName());
+        producer.setNamesrvAddr(config.namesrv());
+        producer.setInstanceName(config.instanceName());
+        producer.setSendMsgTimeout((int) config.sendTimeout().toMillis());
+        producer.setMaxMessageSize(config.maxMessageSize());
+        producer.setRetryTimesWhenSendAsyncFailed(1);
+        this.background = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "roomcast-bus-rocketmq");
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    @Override
+    public void start(BusListener listener) {
+        try {
+            producer.start();
+        } catch (MQClientException e) {
+            throw new IllegalStateException("RocketMQ producer did not start: " + e.getErrorMessage(), e);
+        }
+        background.execute(() -> connect(listener));
+    }
+
+    /** Connects, retrying until it succeeds or the bus is closed; then starts the health check. */
+    private void connect(BusListener listener) {
+        if (closed) {
+            return;
+        }
+        try {
+            Queues q = ensureTopic();
+            String e = Epochs.of(producer, config.topic(), createdTopic);
+            this.lanes = new Lane[q.size()];
+            for (int i = 0; i < lanes.length; i++) {
+                lanes[i] = new Lane();
+            }
+            this.queues = q;
+            this.epoch = e;
+            this.listener = listener;
+            listener.onReady(e, nextOffsets(q));
+            startConsumer(listener, q);
+            ready = true;
+            log.info("RocketMQ bus ready: topic {} with {} queues at {}, epoch {}", config.topic(), q.size(),
+                    config.namesrv(), e);
+            background.scheduleWithFixedDelay(this::checkHealth, HEALTH_INTERVAL_MS, HEALTH_INTERVAL_MS,
+                    TimeUnit.MILLISECONDS);
+        } catch (Exception ex) {
+            unavailableReason = "cannot reach RocketMQ at " + config.namesrv() + ": " + describe(ex);
+            log.warn("{}; retrying in {} ms", unavailableReason, RETRY_INTERVAL_MS);
+            stopConsumer();
+            background.schedule(() -> connect(listener), RETRY_INTERVAL_MS, TimeUnit.MILLISECONDS);
+        }
+    }
+
+    private long[] nextOffsets(Queues q) throws Exception {
+        long[] next = new long[q.size()];
+        for (int i = 0; i < next.length; i++) {
+            next[i] = producer.maxOffset(q.get(i));
+        }
+        return next;
+    }
+
+    private Queues ensureTopic() throws Exception {
+        try {
+            return new Queues(producer.fetchPublishMessageQueues(config.topic()));
+        } catch (MQClientException missing) {
+            producer.createTopic("TBW102", config.topic(), config.queues(), Map.of());
+            createdTopic = true;
+            log.info("created topic {} with {} queues (it did not exist)", config.topic(), config.queues());
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
+            while (true) {
+                try {
+                    List<MessageQueue> mqs = producer.fetchPublishMessageQueues(config.topic());
+                    if (mqs.size() >= config.queues()) {
+                        return new Queues(mqs);
+                    }
+                } catch (MQClientException notYet) {
+                    if (System.nanoTime() > deadline) {
+                        throw notYet;
+                    }
+                }
+                Thread.sleep(200);
+            }
+        }
+    }
+
+    private void startConsumer(BusListener listener, Queues q) throws MQClientException, IOException {
+        dropStoredOffsets();
+        DefaultMQPushConsumer c = new DefaultMQPushConsumer(CONSUMER_GROUP);
+        c.setNamesrvAddr(config.namesrv());
+        c.setInstanceName(config.instanceName());
+        c.setMessageModel(MessageModel.BROADCASTING);
+        c.setConsumeFromWhere(ConsumeFromWhere.CONSUME_FROM_LAST_OFFSET);
+        c.setConsumeMessageBatchMaxSize(32);
+        c.setPullBatchSize(64);
+        c.subscribe(config.topic(), "*");
+        c.registerMessageListener((MessageListenerOrderly) (messages, context) -> {
+            for (MessageExt m : messages) {
+                deliver(listener, q, m);
+            }
+            return ConsumeOrderlyStatus.SUCCESS;
+        });
+        c.start();
+        this.consumer = c;
+    }
+
+    /**
+     * Hands one message to the node. Never throws: RocketMQ drops a broadcast message whose listener failed,
+     * so a failure here is logged and counted instead.
+     */
+    private void deliver(BusListener listener, Queues q, MessageExt m) {
+        try {
+            int partition = q.partitionOf(new MessageQueue(m.getTopic(), m.getBrokerName(), m.getQueueId()));
+            if (partition < 0) {
+                throw new IllegalStateException("message from unknown queue " + m.getBrokerName() + "/" + m.getQueueId());
+            }
+            Envelope envelope = EnvelopeCodec.decode(m.getBody());
+            listener.onMessage(new Published(new Position(epoch, partition, m.getQueueOffset()), envelope,
+                    m.getStoreTimestamp()));
+        } catch (Throwable t) {
+            deliveryFailures.increment();
+            log.error("could not deliver message {} (queue {}, offset {}); counted as a delivery failure",
+                    m.getMsgId(), m.getQueueId(), m.getQueueOffset(), t);
+        }
+    }
+
+    private void dropStoredOffsets() throws IOException {
+        Path dir = config.dataDir().resolve("offsets");
+        if (!Files.isDirectory(dir)) {
+            return;
+        }
+        try (Stream<Path> entries = Files.list(dir)) {
+            for (Path instanceDir : entries.filter(p -> p.getFileName().toString()
+                    .endsWith("@" + config.instanceName())).toList()) {
+                try (Stream<Path> walk = Files.walk(instanceDir)) {
+                    for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
+                        Files.deleteIfExists(p);
+                    }
+                }
+            }
+        }
+    }
+
+    private void checkHealth() {
+        Queues q = queues;
+        try {
+            producer.maxOffset(q.get(0));
+            String stored = Epochs.read(producer, config.topic());
+            if (stored != null && !stored.equals(epoch)) {
+                log.warn("the topic's epoch changed from {} to {}: starting a new history window", epoch, stored);
+                epoch = stored;
+                listener.onReady(stored, nextOffsets(q));
+            }
+            if (!ready) {
+                log.info("RocketMQ is reachable again; the bus is ready");
+            }
+            ready = true;
+        } catch (Exception ex) {
+            if (ready) {
+                log.warn("RocketMQ became unreachable: {}", describe(ex));
+            }
+            unavailableReason = "RocketMQ is unreachable: " + describe(ex);
+            ready = false;
+        }
+    }
+
+    @Override
+    public CompletableFuture<Position> publish(Envelope envelope) {
+        Queues q = queues;
+        String e = epoch;
+        if (q == null || !ready) {
+            return CompletableFuture.failedFuture(new BusUnavailableException(unavailableReason, null));
+        }
+        byte[] body = EnvelopeCodec.encode(envelope);
+        if (body.length > config.maxMessageSize()) {
+            return CompletableFuture.failedFuture(new MessageTooLargeException("the message is " + body.length
+                    + " bytes; the bus accepts at most " + config.maxMessageSize()));
+        }
+        Message message = new Message(config.topic(), envelope.event(), envelope.stream().key(), body);
+        int partition = envelope.stream().partition(q.size());
+        return lanes[partition].then(() -> send(q, e, message, partition));
+    }
+
+    private CompletableFuture<Position> send(Queues q, String e, Message message, int partition) {
+        CompletableFuture<Position> result = new CompletableFuture<>();
+        try {
+            producer.send(message, new Queues.Selector(q), partition, new SendCallback() {
+                @Override
+                public void onSuccess(SendResult sent) {
+                    result.complete(new Position(e, q.partitionOf(sent.getMessageQueue()), sent.getQueueOffset()));
+                }
+
+                @Override
+                public void onException(Throwable failure) {
+                    result.completeExceptionally(unavailable(failure));
+                }
+            }, config.sendTimeout().toMillis());
+        } catch (Exception ex) {
+            result.completeExceptionally(unavailable(ex));
+        }
+        return result;
+    }
+
+    /**
+     * Sends of one partition, one at a time. RocketMQ's asynchronous sends run on a thread pool and may
+     * overtake each other; chaining them keeps each stream in the order it was published.
+     */
+    static final class Lane {
+        private CompletableFuture<?> tail = CompletableFuture.completedFuture(null);
+
+        synchronized <T> CompletableFuture<T> then(java.util.function.Supplier<CompletableFuture<T>> send) {
+            CompletableFuture<T> next = tail.handle((ignored, failure) -> null).thenCompose(ignored -> send.get());
+            tail = next;
+            return next;
+        }
+    }
+
+    private BusUnavailableException unavailable(Throwable cause) {
+        return new BusUnavailableException("RocketMQ did not accept the message: " + describe(cause), cause);
+    }
+
+    private static String describe(Throwable t) {
+        String m = t instanceof MQClientException mq && mq.getErrorMessage() != null ? mq.getErrorMessage()
+                : t.getMessage();
+        if (m == null) {
+            return t.getClass().getSimpleName();
+        }
+        int see = m.indexOf("\nSee ");
+        return (see > 0 ? m.substring(0, see) : m).lines().findFirst().orElse(m);
+    }
+
+    @Override
+    public boolean isReady() {
+        return ready && !closed;
+    }
+
+    @Override
+    public String unavailableReason() {
+        return ready ? null : unavailableReason;
+    }
+
+    /** Messages the node failed to deliver since start. */
+    public long deliveryFailures() {
+        return deliveryFailures.sum();
+    }
+
+    @Override
+    public String name() {
+        return "rocketmq";
+    }
+
+    private void stopConsumer() {
+        DefaultMQPushConsumer c = consumer;
+        consumer = null;
+        if (c != null) {
+            c.shutdown();
+        }
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        ready = false;
+        background.shutdownNow();
+        stopConsumer();
+        producer.shutdown();
+    }
+}

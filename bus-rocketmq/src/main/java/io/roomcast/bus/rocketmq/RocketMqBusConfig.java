@@ -1,0 +1,22 @@
+package io.roomcast.bus.rocketmq;
+
+import java.nio.file.Path;
+import java.time.Duration;
+
+/**
+ * How a node uses RocketMQ.
+ *
+ * @param namesrv        NameServer address(es), ';'-separated
+ * @param topic          the bus topic; created with {@code queues} queues when missing
+ * @param queues         queues of a topic this node creates (an existing topic keeps its own count)
+ * @param instanceName   this node's client instance name; unique per node, because broadcast offsets are kept
+ *                       per instance
+ * @param dataDir        where this node keeps its consumer offsets
+ * @param sendTimeout    how long a publish may take before it fails
+ * @param maxMessageSize the largest encoded message; larger ones are refused before they are sent
+ */
+public record RocketMqBusConfig(String namesrv, String topic, int queues, String instanceName, Path dataDir,
+                                Duration sendTimeout, int maxMessageSize) {
+    public static final String DEFAULT_TOPIC = "roomcast";
+    public static final int DEFAULT_MAX_MESSAGE_SIZE = 4 * 1024 * 1024;
+}

@@ -1,0 +1,159 @@
+package io.roomcast.bus.rocketmq;
+
+import io.roomcast.broker.EmbeddedBroker;
+import io.roomcast.bus.BusListener;
+import io.roomcast.bus.BusUnavailableException;
+import io.roomcast.bus.Envelope;
+import io.roomcast.bus.MessageTooLargeException;
+import io.roomcast.bus.Position;
+import io.roomcast.bus.Published;
+import io.roomcast.bus.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+/** Two buses (two nodes' worth) on one real, embedded NameServer and Broker. */
+class RocketMqBusTest {
+    static EmbeddedBroker broker;
+    static Path dir;
+
+    @BeforeAll
+    static void startBroker() throws Exception {
+        dir = Files.createTempDirectory("roomcast-bus-test");
+        broker = EmbeddedBroker.start(dir.resolve("broker"), 0, 0);
+    }
+
+    @AfterAll
+    static void stopBroker() {
+        broker.close();
+    }
+
+    /** Records what a node would receive. */
+    static final class Recorder implements BusListener {
+        final List<Published> messages = new CopyOnWriteArrayList<>();
+        volatile String epoch;
+        volatile long[] next;
+
+        @Override
+        public void onReady(String epoch, long[] nextOffsets) {
+            this.epoch = epoch;
+            this.next = nextOffsets;
+        }
+
+        @Override
+        public void onMessage(Published message) {
+            messages.add(message);
+        }
+    }
+
+    /** The test's messages, without the warm-up ones. */
+    static List<Published> ours(Recorder r) {
+        return r.messages.stream().filter(m -> !m.stream().key().equals("room:warmup")).toList();
+    }
+
+    static RocketMqBus bus(String topic, String node, int maxMessageSize) {
+        return new RocketMqBus(new RocketMqBusConfig(broker.namesrvAddress(), topic, 4, node, dir.resolve(node),
+                Duration.ofSeconds(3), maxMessageSize));
+    }
+
+    static Envelope roomMessage(String room, String text) {
+        return new Envelope(Stream.room(room), Envelope.MESSAGE, "alice", room, null, "text/plain",
+                Map.of("x-n", text), text.getBytes(StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void everyNodeSeesEveryMessageInOrderWithTheSamePositions() throws Exception {
+        Recorder a = new Recorder();
+        Recorder b = new Recorder();
+        try (RocketMqBus busA = bus("t-order", "node-a", 1 << 20); RocketMqBus busB = bus("t-order", "node-b", 1 << 20)) {
+            busA.start(a);
+            busB.start(b);
+            await().atMost(Duration.ofSeconds(30)).until(() -> busA.isReady() && busB.isReady());
+            assertThat(a.epoch).isEqualTo(b.epoch).isNotBlank();
+            assertThat(a.next).hasSize(4);
+            // The consumers own their queues shortly after start; publish only once both receive.
+            await().atMost(Duration.ofSeconds(30)).until(() -> {
+                busA.publish(roomMessage("warmup", "w")).get();
+                return !a.messages.isEmpty() && !b.messages.isEmpty();
+            });
+
+            List<CompletableFuture<Position>> sent = new ArrayList<>();
+            for (int i = 0; i < 200; i++) {
+                sent.add(busA.publish(roomMessage("room" + (i % 5), Integer.toString(i))));
+            }
+            List<Position> positions = new ArrayList<>();
+            for (CompletableFuture<Position> f : sent) {
+                positions.add(f.get());
+            }
+            await().atMost(Duration.ofSeconds(30)).until(() -> ours(a).size() >= 200 && ours(b).size() >= 200);
+            for (Recorder r : List.of(a, b)) {
+                assertThat(ours(r)).extracting(Published::position).containsExactlyInAnyOrderElementsOf(positions);
+                for (int room = 0; room < 5; room++) {
+                    String key = "room:room" + room;
+                    List<Integer> order = r.messages.stream().filter(m -> m.stream().key().equals(key))
+                            .map(m -> Integer.parseInt(m.envelope().headers().get("x-n"))).toList();
+                    assertThat(order).as("order in %s", key).isSorted().hasSize(40);
+                }
+            }
+            Published first = ours(a).get(0);
+            assertThat(first.envelope().from()).isEqualTo("alice");
+            assertThat(first.envelope().contentType()).isEqualTo("text/plain");
+        }
+    }
+
+    @Test
+    void anOversizeMessageIsRefusedBeforeItIsSent() throws Exception {
+        Recorder r = new Recorder();
+        try (RocketMqBus bus = bus("t-size", "node-s", 1024)) {
+            bus.start(r);
+            await().atMost(Duration.ofSeconds(30)).until(bus::isReady);
+            CompletableFuture<Position> f = bus.publish(roomMessage("big", "x".repeat(2000)));
+            assertThatThrownBy(f::get).isInstanceOf(ExecutionException.class)
+                    .hasCauseInstanceOf(MessageTooLargeException.class).hasMessageContaining("at most 1024");
+        }
+    }
+
+    @Test
+    void anUnreachableBrokerMeansNotReadyAndAClearFailure() throws Exception {
+        Recorder r = new Recorder();
+        try (RocketMqBus bus = new RocketMqBus(new RocketMqBusConfig("127.0.0.1:1", "t-none", 4, "node-x",
+                dir.resolve("node-x"), Duration.ofSeconds(1), 1024))) {
+            bus.start(r); // returns at once; connecting goes on in the background
+            assertThat(bus.isReady()).isFalse();
+            assertThat(bus.unavailableReason()).contains("127.0.0.1:1");
+            assertThatThrownBy(() -> bus.publish(roomMessage("r", "x")).get())
+                    .hasCauseInstanceOf(BusUnavailableException.class);
+        }
+    }
+
+    @Test
+    void theEnvelopeSurvivesTheWire() {
+        Envelope e = new Envelope(Stream.user("bob"), Envelope.WHISPER, "alice", "lobby", null, null,
+                Map.of("k", "v:1"), new byte[] {1, 0, 2});
+        Envelope back = EnvelopeCodec.decode(EnvelopeCodec.encode(e));
+        assertThat(back.stream()).isEqualTo(Stream.user("bob"));
+        assertThat(back.event()).isEqualTo("whisper");
+        assertThat(back.from()).isEqualTo("alice");
+        assertThat(back.room()).isEqualTo("lobby");
+        assertThat(back.user()).isNull();
+        assertThat(back.headers()).containsEntry("k", "v:1");
+        assertThat(back.body()).containsExactly(1, 0, 2);
+        assertThatThrownBy(() -> EnvelopeCodec.decode("{\"json\":1}".getBytes(StandardCharsets.UTF_8)))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("magic");
+    }
+}
