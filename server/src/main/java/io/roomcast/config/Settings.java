@@ -50,8 +50,17 @@ public final class Settings {
     @Option(names = "--namesrv", paramLabel = "HOST:PORT", description = "RocketMQ NameServer(s), ';'-separated (--bus rocketmq).")
     public String namesrv;
 
-    @Option(names = "--partitions", defaultValue = "16", description = "Partitions of the memory bus. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--partitions", defaultValue = "16", description = "Partitions of the memory bus, and queues of a RocketMQ topic the node creates. Default: ${DEFAULT-VALUE}.")
     public int partitions;
+
+    @Option(names = "--topic", defaultValue = "roomcast", description = "RocketMQ topic of the bus. Default: ${DEFAULT-VALUE}.")
+    public String topic;
+
+    @Option(names = "--data-dir", paramLabel = "DIR", description = "Where the node keeps its RocketMQ consumer offsets. Default: roomcast-data/<node-id>.")
+    public Path dataDir;
+
+    @Option(names = "--bus-send-timeout", defaultValue = "3s", converter = DurationConverter.class, description = "How long a publish to RocketMQ may take before it fails. Default: ${DEFAULT-VALUE}.")
+    public Duration busSendTimeout;
 
     @Option(names = "--auth", defaultValue = "insecure", description = "Client authentication: ${COMPLETION-CANDIDATES}. Default: ${DEFAULT-VALUE} (demo only).")
     public AuthMode auth;
@@ -121,11 +130,15 @@ public final class Settings {
         return new StompLimits(maxFrameBytes, maxBodyBytes, maxHeaders, maxHeaderLength);
     }
 
-    /** The node id, derived from the host name and port when not set. */
-    public String nodeId() {
-        if (nodeId != null && !nodeId.isBlank()) {
-            return nodeId;
+    /** The node id, derived once from the host name and port when not set. */
+    public synchronized String nodeId() {
+        if (nodeId == null || nodeId.isBlank()) {
+            nodeId = derivedNodeId();
         }
+        return nodeId;
+    }
+
+    private String derivedNodeId() {
         String host;
         try {
             host = InetAddress.getLocalHost().getHostName();
@@ -135,6 +148,11 @@ public final class Settings {
         // With --port 0 the real port is not known yet; a random suffix keeps ids unique on one host.
         return host + "-" + (port != 0 ? Integer.toString(port)
                 : Long.toString(java.util.concurrent.ThreadLocalRandom.current().nextLong(36L * 36 * 36 * 36), 36));
+    }
+
+    /** The directory for this node's own files. */
+    public Path dataDir() {
+        return dataDir != null ? dataDir : Path.of("roomcast-data", nodeId());
     }
 
     /**
@@ -165,7 +183,14 @@ public final class Settings {
             throw new ConfigException("--heartbeat-tolerance: must be between 1.0 and 100, got " + heartbeatTolerance);
         }
         if (nodeId != null && !nodeId.matches("[A-Za-z0-9_.-]{1,64}")) {
+            // checked before nodeId() derives one, so a derived id never trips it
             throw new ConfigException("--node-id: use 1 to 64 letters, digits or _ . -, got '" + nodeId + "'");
+        }
+        if (busSendTimeout.isNegative() || busSendTimeout.isZero()) {
+            throw new ConfigException("--bus-send-timeout: must be positive, got " + DurationConverter.format(busSendTimeout));
+        }
+        if (!topic.matches("[A-Za-z0-9_%|-]{1,127}")) {
+            throw new ConfigException("--topic: use 1 to 127 letters, digits or _ - % |, got '" + topic + "'");
         }
         if (bus == BusKind.rocketmq && (namesrv == null || namesrv.isBlank())) {
             throw new ConfigException("--namesrv: required with --bus rocketmq (for example --namesrv 127.0.0.1:9876)");

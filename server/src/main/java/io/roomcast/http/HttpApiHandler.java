@@ -74,8 +74,14 @@ public final class HttpApiHandler extends SimpleChannelInboundHandler<FullHttpRe
             case "/health/ready" -> {
                 allow(method, HttpMethod.GET);
                 boolean ready = node.isReady();
-                Responses.json(ctx, ready ? HttpResponseStatus.OK : HttpResponseStatus.SERVICE_UNAVAILABLE,
-                        Map.of("status", ready ? "ready" : "not-ready", "node", node.id()), keepAlive);
+                Map<String, Object> body = new LinkedHashMap<>();
+                body.put("status", ready ? "ready" : "not-ready");
+                body.put("node", node.id());
+                if (!ready) {
+                    body.put("reason", node.notReadyReason());
+                }
+                Responses.json(ctx, ready ? HttpResponseStatus.OK : HttpResponseStatus.SERVICE_UNAVAILABLE, body,
+                        keepAlive);
                 return;
             }
             default -> {
@@ -187,6 +193,9 @@ public final class HttpApiHandler extends SimpleChannelInboundHandler<FullHttpRe
                 ? failure.getCause() : failure;
         if (cause instanceof ApiException api) {
             return api;
+        }
+        if (cause instanceof io.roomcast.bus.MessageTooLargeException) {
+            return new ApiException(HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE, "payload-too-large", cause.getMessage());
         }
         if (cause instanceof BusUnavailableException) {
             return new ApiException(HttpResponseStatus.SERVICE_UNAVAILABLE, "bus-unavailable", cause.getMessage());

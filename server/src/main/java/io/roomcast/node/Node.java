@@ -8,6 +8,8 @@ import io.roomcast.auth.JwtAuthenticator;
 import io.roomcast.auth.PemKeys;
 import io.roomcast.bus.Bus;
 import io.roomcast.bus.memory.MemoryBus;
+import io.roomcast.bus.rocketmq.RocketMqBus;
+import io.roomcast.bus.rocketmq.RocketMqBusConfig;
 import io.roomcast.config.ConfigException;
 import io.roomcast.config.Settings;
 import io.roomcast.delivery.Dispatcher;
@@ -58,8 +60,10 @@ public final class Node {
     public static Bus busFor(Settings settings) {
         return switch (settings.bus) {
             case memory -> new MemoryBus(settings.partitions);
-            case rocketmq -> throw new ConfigException(
-                    "--bus rocketmq: not available in this build yet; use --bus memory");
+            case rocketmq -> new RocketMqBus(new RocketMqBusConfig(settings.namesrv, settings.topic,
+                    settings.partitions, settings.nodeId(), settings.dataDir(), settings.busSendTimeout,
+                    // Room for the envelope's own fields around the largest body a client may send.
+                    settings.maxBodyBytes + 16 * 1024));
         };
     }
 
@@ -147,6 +151,14 @@ public final class Node {
     /** Ready to take traffic: the bus can publish and the node is not shutting down. */
     public boolean isReady() {
         return !draining && bus.isReady();
+    }
+
+    /** Why the node is not ready, or null when it is. */
+    public String notReadyReason() {
+        if (draining) {
+            return "the node is shutting down";
+        }
+        return bus.isReady() ? null : String.valueOf(bus.unavailableReason());
     }
 
     public void draining(boolean draining) {

@@ -327,8 +327,10 @@ public final class StompSessionHandler extends SimpleChannelInboundHandler<Stomp
         }
         published.whenComplete((position, failure) -> session.channel().eventLoop().execute(() -> {
             if (failure != null) {
-                session.refuse("bus-unavailable", "the message could not be published: "
-                        + failure.getMessage(), receipt);
+                Throwable cause = failure instanceof java.util.concurrent.CompletionException && failure.getCause() != null
+                        ? failure.getCause() : failure;
+                session.refuse(cause instanceof io.roomcast.bus.MessageTooLargeException ? "too-large" : "bus-unavailable",
+                        "the message was not published: " + cause.getMessage(), receipt);
             } else {
                 receipt(receipt, position);
                 session.channel().flush();

@@ -26,6 +26,7 @@ final class Epochs {
     static final String NAMESPACE = "roomcast";
     private static final Logger log = LoggerFactory.getLogger(Epochs.class);
     private static final long TIMEOUT_MS = 3000;
+    private static final long SETTLE_MS = 1000;
 
     private Epochs() {
     }
@@ -41,6 +42,9 @@ final class Epochs {
         }
         String fresh = "r" + Long.toString(new SecureRandom().nextLong() & Long.MAX_VALUE, 36);
         api.putKVConfigValue(NAMESPACE, key(topic), fresh, TIMEOUT_MS);
+        // Nodes that create the topic together each write an epoch; give the other writes time to land, so
+        // that everyone reads back the same last one.
+        Thread.sleep(SETTLE_MS);
         String stored = read(producer, topic);
         log.info("topic {}: new epoch {}", topic, stored);
         return stored != null ? stored : fresh;

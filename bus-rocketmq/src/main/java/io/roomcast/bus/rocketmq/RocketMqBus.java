@@ -66,13 +66,14 @@ public final class RocketMqBus implements Bus {
     private volatile Lane[] lanes;
     private volatile String epoch;
     private volatile boolean ready;
-    private volatile String unavailableReason = "not connected to RocketMQ yet";
+    private volatile String unavailableReason;
     private volatile boolean closed;
     private volatile boolean createdTopic;
     private volatile BusListener listener;
 
     public RocketMqBus(RocketMqBusConfig config) {
         this.config = config;
+        this.unavailableReason = "not connected to RocketMQ at " + config.namesrv() + " yet";
         // Read into a static field when the first consumer loads its offset store: set it before that.
         System.setProperty("rocketmq.client.localOffsetStoreDir", config.dataDir().resolve("offsets").toString());
         this.producer = new DefaultMQProducer("roomcast-producer-" + config.instanceName());
