@@ -14,7 +14,7 @@ import java.util.concurrent.CountDownLatch;
 
 /** {@code roomcast}: runs one node until SIGTERM or Ctrl-C. */
 @Command(name = "roomcast", mixinStandardHelpOptions = true, versionProvider = RoomcastCommand.Version.class,
-        subcommands = {TokenCommand.class},
+        subcommands = {TokenCommand.class, BrokerCommand.class},
         description = {"A WebSocket (STOMP 1.2) gateway for live chat and voice rooms.", "",
                 "Every setting can also come from an environment variable (--max-frame-bytes is "
                         + ConfigSources.ENV_PREFIX + "MAX_FRAME_BYTES) or from the YAML file given with --config"
