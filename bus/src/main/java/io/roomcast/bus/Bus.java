@@ -35,6 +35,11 @@ public interface Bus extends AutoCloseable {
         return null;
     }
 
+    /** Whether other nodes share this bus (so presence must be replicated over it). */
+    default boolean isShared() {
+        return false;
+    }
+
     /** A one-word name for logs and {@code /api/nodes}. */
     String name();
 

@@ -4,12 +4,14 @@ import java.util.Objects;
 
 /**
  * A totally ordered stream of messages: one room, one user's private stream (whispers and direct messages),
- * or the global broadcast stream. Immutable.
+ * the global broadcast stream, or the nodes' own control stream. Immutable.
  */
 public final class Stream {
-    public enum Kind { ROOM, USER, BROADCAST }
+    public enum Kind { ROOM, USER, BROADCAST, CONTROL }
 
     public static final Stream BROADCAST = new Stream(Kind.BROADCAST, "");
+    /** Node-to-node messages (presence, heartbeats); never delivered to clients. */
+    public static final Stream CONTROL = new Stream(Kind.CONTROL, "");
 
     private final Kind kind;
     private final String name;
@@ -22,6 +24,7 @@ public final class Stream {
             case ROOM -> "room:" + name;
             case USER -> "user:" + name;
             case BROADCAST -> "broadcast";
+            case CONTROL -> "control";
         };
     }
 
@@ -37,6 +40,9 @@ public final class Stream {
     public static Stream ofKey(String key) {
         if (key.equals("broadcast")) {
             return BROADCAST;
+        }
+        if (key.equals("control")) {
+            return CONTROL;
         }
         if (key.startsWith("room:")) {
             return room(key.substring(5));

@@ -62,6 +62,12 @@ public final class Settings {
     @Option(names = "--bus-send-timeout", defaultValue = "3s", converter = DurationConverter.class, description = "How long a publish to RocketMQ may take before it fails. Default: ${DEFAULT-VALUE}.")
     public Duration busSendTimeout;
 
+    @Option(names = "--node-heartbeat", defaultValue = "1s", converter = DurationConverter.class, description = "How often a clustered node tells the others it is alive (with its presence). Default: ${DEFAULT-VALUE}.")
+    public Duration nodeHeartbeat;
+
+    @Option(names = "--node-timeout", defaultValue = "5s", converter = DurationConverter.class, description = "A node silent this long is declared dead and its users leave their rooms. Default: ${DEFAULT-VALUE}.")
+    public Duration nodeTimeout;
+
     @Option(names = "--auth", defaultValue = "insecure", description = "Client authentication: ${COMPLETION-CANDIDATES}. Default: ${DEFAULT-VALUE} (demo only).")
     public AuthMode auth;
 
@@ -185,6 +191,13 @@ public final class Settings {
         if (nodeId != null && !nodeId.matches("[A-Za-z0-9_.-]{1,64}")) {
             // checked before nodeId() derives one, so a derived id never trips it
             throw new ConfigException("--node-id: use 1 to 64 letters, digits or _ . -, got '" + nodeId + "'");
+        }
+        if (nodeHeartbeat.toMillis() < 50) {
+            throw new ConfigException("--node-heartbeat: must be at least 50ms, got " + DurationConverter.format(nodeHeartbeat));
+        }
+        if (nodeTimeout.compareTo(nodeHeartbeat.multipliedBy(2)) < 0) {
+            throw new ConfigException("--node-timeout: must be at least twice --node-heartbeat ("
+                    + DurationConverter.format(nodeHeartbeat) + "), got " + DurationConverter.format(nodeTimeout));
         }
         if (busSendTimeout.isNegative() || busSendTimeout.isZero()) {
             throw new ConfigException("--bus-send-timeout: must be positive, got " + DurationConverter.format(busSendTimeout));

@@ -10,6 +10,7 @@ import org.slf4j.LoggerFactory;
 
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Consumer;
 
 /**
  * The node's sink for everything the bus delivers: records it in the history window, encodes it once, and
@@ -29,6 +30,7 @@ public final class Dispatcher implements BusListener {
     private final ConcurrentHashMap<EventLoop, LoopFanout> fanouts = new ConcurrentHashMap<>();
     private volatile LoopFanout[] all = new LoopFanout[0];
     private final LongAdder failures = new LongAdder();
+    private volatile Consumer<Published> control = p -> { };
 
     public Dispatcher(HistoryWindow history, ByteBufAllocator alloc) {
         this.history = history;
@@ -57,24 +59,46 @@ public final class Dispatcher implements BusListener {
         log.info("bus ready: epoch {}, {} partitions", epoch, nextOffsets.length);
     }
 
+    /** Where control-stream messages go (the cluster); they never reach clients. */
+    public void onControl(Consumer<Published> control) {
+        this.control = control;
+    }
+
     @Override
     public void onMessage(Published message) {
         try {
-            history.append(message);
-            LoopFanout[] targets = all;
-            if (targets.length == 0) {
+            if (message.stream().kind() == io.roomcast.bus.Stream.Kind.CONTROL) {
+                history.append(message); // keeps the partition's offsets contiguous
+                control.accept(message);
                 return;
             }
-            EncodedMessage encoded = EncodedMessage.encode(alloc, message);
-            if (targets.length > 1) {
-                encoded.retain(targets.length - 1);
-            }
-            for (LoopFanout fanout : targets) {
-                fanout.offer(encoded);
-            }
+            history.append(message);
+            fanOut(EncodedMessage.encode(alloc, message));
         } catch (RuntimeException | Error e) {
             failures.increment();
             log.error("could not dispatch {}; it is in history but not delivered live", message.position(), e);
+        }
+    }
+
+    /**
+     * Delivers an event made up on this node to its own subscribers only (see
+     * {@link EncodedMessage#isLocal()}); it is not recorded in history.
+     */
+    public void deliverLocal(Published event) {
+        fanOut(EncodedMessage.encode(alloc, event, true));
+    }
+
+    private void fanOut(EncodedMessage encoded) {
+        LoopFanout[] targets = all;
+        if (targets.length == 0) {
+            encoded.release();
+            return;
+        }
+        if (targets.length > 1) {
+            encoded.retain(targets.length - 1);
+        }
+        for (LoopFanout fanout : targets) {
+            fanout.offer(encoded);
         }
     }
 

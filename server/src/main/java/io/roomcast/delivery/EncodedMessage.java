@@ -23,14 +23,24 @@ public final class EncodedMessage {
     private final Published message;
     private final ByteBuf tail;
     private final boolean text;
+    private final boolean local;
 
-    private EncodedMessage(Published message, ByteBuf tail, boolean text) {
+    private EncodedMessage(Published message, ByteBuf tail, boolean text, boolean local) {
         this.message = message;
         this.tail = tail;
         this.text = text;
+        this.local = local;
     }
 
     public static EncodedMessage encode(ByteBufAllocator alloc, Published published) {
+        return encode(alloc, published, false);
+    }
+
+    /**
+     * @param local an event this node made up for its own subscribers (a dead node's users leaving): it
+     *              carries the stream's current position but takes no offset of its own
+     */
+    public static EncodedMessage encode(ByteBufAllocator alloc, Published published, boolean local) {
         Envelope e = published.envelope();
         String position = published.position().toString();
         ByteBuf buf = alloc.buffer(160 + e.body().length);
@@ -52,7 +62,7 @@ public final class EncodedMessage {
             // Checked on an unpooled view of the array: cheaper than the pooled buffer, and never leak-tracked.
             boolean text = e.body().length == 0
                     || ByteBufUtil.isText(Unpooled.wrappedBuffer(e.body()), StandardCharsets.UTF_8);
-            return new EncodedMessage(published, buf, text);
+            return new EncodedMessage(published, buf, text, local);
         } catch (RuntimeException ex) {
             buf.release();
             throw ex;
@@ -80,6 +90,11 @@ public final class EncodedMessage {
      */
     public boolean isText() {
         return text;
+    }
+
+    /** Whether this event exists only on this node; it skips the subscription's offset check. */
+    public boolean isLocal() {
+        return local;
     }
 
     public EncodedMessage retain(int increment) {

@@ -134,19 +134,24 @@ public final class HttpApiHandler extends SimpleChannelInboundHandler<FullHttpRe
         }
         if (s.size() == 2 && s.get(1).equals("nodes")) {
             allow(method, HttpMethod.GET);
-            return CompletableFuture.completedFuture(Map.of("nodes", List.of(nodeInfo())));
+            return CompletableFuture.completedFuture(Map.of("nodes", nodeInfos()));
         }
         throw new ApiException(HttpResponseStatus.NOT_FOUND, "not-found", "no route for " + path);
     }
 
-    private Map<String, Object> nodeInfo() {
-        Map<String, Object> info = new LinkedHashMap<>();
-        info.put("node", node.id());
-        info.put("version", io.roomcast.node.Node.VERSION);
-        info.put("connections", node.sessions().count());
-        info.put("bus", node.bus().name());
-        info.put("ready", node.isReady());
-        return info;
+    private List<Map<String, Object>> nodeInfos() {
+        return node.nodes().stream().map(n -> {
+            Map<String, Object> info = new LinkedHashMap<>();
+            info.put("node", n.node());
+            info.put("version", n.version());
+            info.put("connections", n.connections());
+            info.put("self", n.node().equals(node.id()));
+            if (n.node().equals(node.id())) {
+                info.put("bus", node.bus().name());
+                info.put("ready", node.isReady());
+            }
+            return info;
+        }).toList();
     }
 
     private Map<String, Object> disconnect(String user) {

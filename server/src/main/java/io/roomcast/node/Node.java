@@ -7,6 +7,11 @@ import io.roomcast.auth.InsecureAuthenticator;
 import io.roomcast.auth.JwtAuthenticator;
 import io.roomcast.auth.PemKeys;
 import io.roomcast.bus.Bus;
+import io.roomcast.bus.Envelope;
+import io.roomcast.bus.Position;
+import io.roomcast.bus.Published;
+import io.roomcast.bus.Stream;
+import io.roomcast.cluster.Cluster;
 import io.roomcast.bus.memory.MemoryBus;
 import io.roomcast.bus.rocketmq.RocketMqBus;
 import io.roomcast.bus.rocketmq.RocketMqBusConfig;
@@ -21,6 +26,7 @@ import io.roomcast.session.SessionRegistry;
 import java.security.PublicKey;
 import java.security.SecureRandom;
 import java.util.HexFormat;
+import java.util.List;
 
 /**
  * The parts of one node and how they connect: bus to dispatcher to event loops, sessions to outbox to bus.
@@ -42,6 +48,7 @@ public final class Node {
     private final boolean apiKeyGenerated;
     private final ByteBufAllocator alloc = PooledByteBufAllocator.DEFAULT;
     private volatile boolean draining;
+    private Cluster cluster;
 
     public Node(Settings settings, Bus bus) {
         this.settings = settings;
@@ -67,9 +74,46 @@ public final class Node {
         };
     }
 
-    /** Connects the bus to this node's dispatcher. */
+    /** Connects the bus to this node's dispatcher, and joins the cluster when the bus is shared. */
     public void start() {
+        if (bus.isShared()) {
+            cluster = new Cluster(bus, presence, id, VERSION, sessions::count, settings.nodeHeartbeat,
+                    settings.nodeTimeout, this::localLeave);
+            dispatcher.onControl(cluster::onControl);
+            outbox.onPresenceChange((room, user, delta) -> cluster.announce(room, user, delta));
+        }
         bus.start(dispatcher);
+        if (cluster != null) {
+            cluster.start();
+        }
+    }
+
+    /** A dead node's user left a room: tell this node's subscribers of the room. */
+    private void localLeave(Presence.RoomUser left) {
+        Stream room = Stream.room(left.room());
+        Position head = history.head(room);
+        if (head != null) {
+            dispatcher.deliverLocal(new Published(head, Envelope.roomEvent(left.room(), Envelope.LEAVE, left.user()),
+                    System.currentTimeMillis()));
+        }
+    }
+
+    /** The live nodes: this one, and the others the cluster has heard from. */
+    public List<Cluster.NodeInfo> nodes() {
+        return cluster != null ? cluster.nodes()
+                : List.of(new Cluster.NodeInfo(id, VERSION, sessions.count(), System.currentTimeMillis()));
+    }
+
+    /** Tells the cluster this node is leaving, then stops its housekeeping. */
+    public void leaveCluster() {
+        if (cluster != null) {
+            try {
+                cluster.leave();
+            } catch (RuntimeException e) {
+                // the bus is gone; the others will time this node out
+            }
+            cluster.close();
+        }
     }
 
     private static Authenticator authenticator(Settings s) {

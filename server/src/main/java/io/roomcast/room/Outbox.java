@@ -16,9 +16,17 @@ import java.util.concurrent.CompletableFuture;
  * <p>Thread-safe.
  */
 public final class Outbox {
+    /** Told of every change to this node's share of presence, under the presence lock, in order. */
+    public interface PresenceChanges {
+        PresenceChanges NONE = (room, user, delta) -> { };
+
+        void changed(String room, String user, int delta);
+    }
+
     private final Bus bus;
     private final Presence presence;
     private final String node;
+    private volatile PresenceChanges changes = PresenceChanges.NONE;
 
     public Outbox(Bus bus, Presence presence, String node) {
         this.bus = bus;
@@ -26,12 +34,19 @@ public final class Outbox {
         this.node = node;
     }
 
+    /** Where this node's presence changes go besides the local view (the cluster's replication). */
+    public void onPresenceChange(PresenceChanges changes) {
+        this.changes = changes;
+    }
+
     /** A session of {@code user} on this node subscribed to {@code room}; publishes {@code join} if it is the user's first. */
     public void enter(String room, String user) {
         // The transition and its event are published under the presence lock, so that a join and a leave of
         // the same user can never overtake each other on the way to the bus.
         synchronized (presence) {
-            if (presence.join(room, user, node)) {
+            boolean first = presence.join(room, user, node);
+            changes.changed(room, user, 1);
+            if (first) {
                 bus.publish(Envelope.roomEvent(room, Envelope.JOIN, user));
             }
         }
@@ -40,7 +55,9 @@ public final class Outbox {
     /** A session of {@code user} on this node left {@code room}; publishes {@code leave} if it was the user's last. */
     public void exit(String room, String user) {
         synchronized (presence) {
-            if (presence.leave(room, user, node)) {
+            boolean last = presence.leave(room, user, node);
+            changes.changed(room, user, -1);
+            if (last) {
                 bus.publish(Envelope.roomEvent(room, Envelope.LEAVE, user));
             }
         }

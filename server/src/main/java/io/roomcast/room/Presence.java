@@ -66,11 +66,63 @@ public final class Presence {
         return members;
     }
 
+    /** What {@code node} contributes: room -> user -> sessions. A copy. */
+    public synchronized Map<String, Map<String, Integer>> snapshotOf(String node) {
+        Map<String, Map<String, Integer>> out = new TreeMap<>();
+        rooms.forEach((room, users) -> users.forEach((user, nodes) -> {
+            Integer n = nodes.get(node);
+            if (n != null) {
+                out.computeIfAbsent(room, r -> new TreeMap<>()).put(user, n);
+            }
+        }));
+        return out;
+    }
+
+    /**
+     * Replaces everything {@code node} contributes with {@code snapshot} (room -> user -> sessions).
+     *
+     * @return the memberships that ended because of it (the user is now in the room on no node)
+     */
+    public synchronized List<RoomUser> replaceNode(String node, Map<String, Map<String, Integer>> snapshot) {
+        List<RoomUser> ended = removeNode(node);
+        snapshot.forEach((room, users) -> users.forEach((user, count) -> {
+            if (count > 0) {
+                rooms.computeIfAbsent(room, r -> new HashMap<>()).computeIfAbsent(user, u -> new HashMap<>(2))
+                        .put(node, count);
+            }
+        }));
+        ended.removeIf(ru -> contains(ru.room(), ru.user()));
+        return ended;
+    }
+
+    /** Forgets {@code node}; @return the memberships that ended because of it */
+    public synchronized List<RoomUser> removeNode(String node) {
+        List<RoomUser> ended = new ArrayList<>();
+        for (var roomIt = rooms.entrySet().iterator(); roomIt.hasNext(); ) {
+            var room = roomIt.next();
+            for (var userIt = room.getValue().entrySet().iterator(); userIt.hasNext(); ) {
+                var user = userIt.next();
+                if (user.getValue().remove(node) != null && user.getValue().isEmpty()) {
+                    userIt.remove();
+                    ended.add(new RoomUser(room.getKey(), user.getKey()));
+                }
+            }
+            if (room.getValue().isEmpty()) {
+                roomIt.remove();
+            }
+        }
+        return ended;
+    }
+
     /** Every room with its number of members, sorted by room id. */
     public synchronized Map<String, Integer> roomSizes() {
         Map<String, Integer> sizes = new TreeMap<>();
         rooms.forEach((room, users) -> sizes.put(room, users.size()));
         return sizes;
+    }
+
+    /** A user in a room. */
+    public record RoomUser(String room, String user) {
     }
 
     /**

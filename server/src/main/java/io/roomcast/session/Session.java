@@ -164,7 +164,7 @@ public final class Session {
      */
     public boolean deliver(Subscription sub, EncodedMessage message) {
         Published p = message.message();
-        if (closing || !accepts(sub, p)) {
+        if (closing || !(message.isLocal() || accepts(sub, p))) {
             return false;
         }
         if (!channel.isWritable()) {

@@ -71,6 +71,7 @@ public final class RoomcastServer implements AutoCloseable {
     @Override
     public void close() {
         node.draining(true);
+        node.leaveCluster();
         if (serverChannel != null) {
             serverChannel.close().syncUninterruptibly();
         }

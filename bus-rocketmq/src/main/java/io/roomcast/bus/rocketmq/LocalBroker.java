@@ -24,16 +24,27 @@ import java.util.regex.Pattern;
 public final class LocalBroker implements AutoCloseable {
     /** System property naming the broker jar; otherwise it is looked for next to the running jar. */
     public static final String JAR_PROPERTY = "roomcast.broker.jar";
-    private static final Pattern READY = Pattern.compile("roomcast-broker ready: namesrv (\\S+),");
+    private static final Pattern READY = Pattern.compile("roomcast-broker ready: namesrv (\\S+), broker port (\\d+)");
 
     private final Process process;
     private final String namesrv;
+    private final int brokerPort;
     private final Path dir;
 
-    private LocalBroker(Process process, String namesrv, Path dir) {
+    private LocalBroker(Process process, String namesrv, int brokerPort, Path dir) {
         this.process = process;
         this.namesrv = namesrv;
+        this.brokerPort = brokerPort;
         this.dir = dir;
+    }
+
+    /** The NameServer's port. */
+    public int namesrvPort() {
+        return Integer.parseInt(namesrv.substring(namesrv.lastIndexOf(':') + 1));
+    }
+
+    public int brokerPort() {
+        return brokerPort;
     }
 
     /**
@@ -61,8 +72,8 @@ public final class LocalBroker implements AutoCloseable {
         reader.setDaemon(true);
         reader.start();
         try {
-            String namesrv = ready.get(60, TimeUnit.SECONDS);
-            return new LocalBroker(process, namesrv, dir);
+            String[] started = ready.get(60, TimeUnit.SECONDS).split(" ");
+            return new LocalBroker(process, started[0], Integer.parseInt(started[1]), dir);
         } catch (Exception e) {
             process.destroyForcibly();
             throw new IOException("the local broker did not become ready within 60 s: " + e.getMessage(), e);
@@ -92,7 +103,7 @@ public final class LocalBroker implements AutoCloseable {
                 output.accept(line);
                 Matcher m = READY.matcher(line);
                 if (m.find()) {
-                    ready.complete(m.group(1));
+                    ready.complete(m.group(1) + " " + m.group(2));
                 }
             }
         } catch (IOException ignored) {

@@ -326,6 +326,11 @@ public final class RocketMqBus implements Bus {
         return "rocketmq";
     }
 
+    @Override
+    public boolean isShared() {
+        return true;
+    }
+
     private void stopConsumer() {
         DefaultMQPushConsumer c = consumer;
         consumer = null;
