@@ -62,6 +62,12 @@ public final class Settings {
     @Option(names = "--bus-send-timeout", defaultValue = "3s", converter = DurationConverter.class, description = "How long a publish to RocketMQ may take before it fails. Default: ${DEFAULT-VALUE}.")
     public Duration busSendTimeout;
 
+    @Option(names = "--legacy-topic", description = "Also consume the original service's RocketMQ topic (for example ws-topic) and deliver its messages. Off by default.")
+    public String legacyTopic;
+
+    @Option(names = "--legacy-tag", defaultValue = "ws-tag", description = "Tag of the legacy topic's messages. Default: ${DEFAULT-VALUE}.")
+    public String legacyTag;
+
     @Option(names = "--node-heartbeat", defaultValue = "1s", converter = DurationConverter.class, description = "How often a clustered node tells the others it is alive (with its presence). Default: ${DEFAULT-VALUE}.")
     public Duration nodeHeartbeat;
 
@@ -204,6 +210,9 @@ public final class Settings {
         }
         if (!topic.matches("[A-Za-z0-9_%|-]{1,127}")) {
             throw new ConfigException("--topic: use 1 to 127 letters, digits or _ - % |, got '" + topic + "'");
+        }
+        if (legacyTopic != null && bus != BusKind.rocketmq) {
+            throw new ConfigException("--legacy-topic: needs --bus rocketmq");
         }
         if (bus == BusKind.rocketmq && (namesrv == null || namesrv.isBlank())) {
             throw new ConfigException("--namesrv: required with --bus rocketmq (for example --namesrv 127.0.0.1:9876)");

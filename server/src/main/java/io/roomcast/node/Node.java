@@ -14,6 +14,7 @@ import io.roomcast.bus.Stream;
 import io.roomcast.cluster.Cluster;
 import io.roomcast.bus.memory.MemoryBus;
 import io.roomcast.bus.rocketmq.RocketMqBus;
+import io.roomcast.bus.rocketmq.LegacyTopicBridge;
 import io.roomcast.bus.rocketmq.RocketMqBusConfig;
 import io.roomcast.config.ConfigException;
 import io.roomcast.config.Settings;
@@ -49,6 +50,7 @@ public final class Node {
     private final ByteBufAllocator alloc = PooledByteBufAllocator.DEFAULT;
     private volatile boolean draining;
     private Cluster cluster;
+    private LegacyTopicBridge legacy;
 
     public Node(Settings settings, Bus bus) {
         this.settings = settings;
@@ -86,6 +88,33 @@ public final class Node {
         if (cluster != null) {
             cluster.start();
         }
+        if (settings.legacyTopic != null) {
+            startLegacyBridge();
+        }
+    }
+
+    private void startLegacyBridge() {
+        legacy = new LegacyTopicBridge(settings.namesrv, id, settings.legacyTopic, settings.legacyTag,
+                new LegacyTopicBridge.Target() {
+                    @Override
+                    public java.util.concurrent.CompletableFuture<?> broadcast(String message) {
+                        return outbox.broadcast(null, null, java.util.Map.of(), bytes(message));
+                    }
+
+                    @Override
+                    public java.util.concurrent.CompletableFuture<?> direct(String user, String message) {
+                        return outbox.toUser(user, null, null, java.util.Map.of(), bytes(message));
+                    }
+                });
+        try {
+            legacy.start();
+        } catch (Exception e) {
+            throw new IllegalStateException("legacy topic consumer did not start: " + e.getMessage(), e);
+        }
+    }
+
+    private static byte[] bytes(String s) {
+        return s.getBytes(java.nio.charset.StandardCharsets.UTF_8);
     }
 
     /** A dead node's user left a room: tell this node's subscribers of the room. */
@@ -106,6 +135,9 @@ public final class Node {
 
     /** Tells the cluster this node is leaving, then stops its housekeeping. */
     public void leaveCluster() {
+        if (legacy != null) {
+            legacy.close();
+        }
         if (cluster != null) {
             try {
                 cluster.leave();
