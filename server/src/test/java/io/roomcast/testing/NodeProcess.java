@@ -41,6 +41,13 @@ public final class NodeProcess implements AutoCloseable {
 
     /** Starts a clustered node on {@code namesrv} and waits until it is ready. */
     public static NodeProcess start(String id, String namesrv, String... extraArgs) throws Exception {
+        NodeProcess node = startUnready(id, namesrv, extraArgs);
+        await().atMost(Duration.ofSeconds(60)).until(node::isReady);
+        return node;
+    }
+
+    /** Starts a clustered node and waits only until it listens (its bus may not be ready). */
+    public static NodeProcess startUnready(String id, String namesrv, String... extraArgs) throws Exception {
         Path logs = Path.of("target", "nodes");
         Files.createDirectories(logs);
         Path dataDir = Files.createTempDirectory("roomcast-" + id);
@@ -73,9 +80,7 @@ public final class NodeProcess implements AutoCloseable {
         }, "node-" + id + "-output");
         pump.setDaemon(true);
         pump.start();
-        NodeProcess node = new NodeProcess(id, p, port.get(60, TimeUnit.SECONDS));
-        await().atMost(Duration.ofSeconds(60)).until(node::isReady);
-        return node;
+        return new NodeProcess(id, p, port.get(60, TimeUnit.SECONDS));
     }
 
     private static String jar() {
