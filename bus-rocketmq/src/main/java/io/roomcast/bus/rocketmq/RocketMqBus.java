@@ -56,6 +56,7 @@ public final class RocketMqBus implements Bus {
     static final String CONSUMER_GROUP = "roomcast-nodes";
     static final long HEALTH_INTERVAL_MS = 2000;
     static final long RETRY_INTERVAL_MS = 2000;
+    static final int HEARTBEAT_MS = 1000;
 
     private final RocketMqBusConfig config;
     private final DefaultMQProducer producer;
@@ -82,6 +83,11 @@ public final class RocketMqBus implements Bus {
         producer.setSendMsgTimeout((int) config.sendTimeout().toMillis());
         producer.setMaxMessageSize(config.maxMessageSize());
         producer.setRetryTimesWhenSendAsyncFailed(1);
+        // The producer and the consumer share one client instance (same instance name), and its heartbeat is
+        // what tells the broker the consumer's subscription version. After a rebalance the broker refuses
+        // pulls ("subscription is not latest") until the next heartbeat: the default 30 s would stall a
+        // starting node's delivery that long.
+        producer.setHeartbeatBrokerInterval(HEARTBEAT_MS);
         this.background = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "roomcast-bus-rocketmq");
             t.setDaemon(true);
@@ -166,6 +172,7 @@ public final class RocketMqBus implements Bus {
         DefaultMQPushConsumer c = new DefaultMQPushConsumer(CONSUMER_GROUP);
         c.setNamesrvAddr(config.namesrv());
         c.setInstanceName(config.instanceName());
+        c.setHeartbeatBrokerInterval(HEARTBEAT_MS);
         c.setMessageModel(MessageModel.BROADCASTING);
         c.setConsumeFromWhere(ConsumeFromWhere.CONSUME_FROM_LAST_OFFSET);
         c.setConsumeMessageBatchMaxSize(32);
