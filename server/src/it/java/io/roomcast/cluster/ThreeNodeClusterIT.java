@@ -92,7 +92,7 @@ class ThreeNodeClusterIT {
     }
 
     @Test
-    void presenceConvergesAndIsTheSameOnEveryNode() {
+    void presenceConvergesAndIsTheSameOnEveryNode() throws Exception {
         try (SpringStomp p1 = user(a, "pat"); SpringStomp p2 = user(b, "pat"); SpringStomp q = user(c, "quinn")) {
             p1.subscribe("room", "/topic/room.census");
             p2.subscribe("room", "/topic/room.census");
@@ -105,7 +105,22 @@ class ThreeNodeClusterIT {
                 }
             });
             assertThat(a.get("/api/nodes", true).body()).contains("node-a").contains("node-b").contains("node-c");
+
+            // A node that joins now learns the same picture from the others' heartbeats.
+            try (NodeProcess late = NodeProcess.start("node-late", SharedBroker.get().namesrv())) {
+                await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
+                        assertThat(late.get("/api/rooms/census/presence", true).body()).isEqualTo(expected));
+            }
         }
+    }
+
+    @Test
+    void deletingAUsersSessionsDisconnectsThemOnEveryNode() {
+        SpringStomp onA = user(a, "evicted");
+        SpringStomp onC = user(c, "evicted");
+        var response = b.send("DELETE", "/api/users/evicted/sessions", null, true);
+        assertThat(response.statusCode()).isEqualTo(200);
+        await().atMost(Duration.ofSeconds(10)).until(() -> !onA.isConnected() && !onC.isConnected());
     }
 
     @Test

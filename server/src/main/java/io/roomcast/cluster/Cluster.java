@@ -50,6 +50,7 @@ public final class Cluster implements AutoCloseable {
     private final Duration heartbeat;
     private final Duration timeout;
     private final Consumer<RoomUser> localLeave;
+    private final Consumer<String> localDisconnect;
     private final Map<String, NodeInfo> others = new ConcurrentHashMap<>();
     private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "roomcast-cluster");
@@ -58,10 +59,12 @@ public final class Cluster implements AutoCloseable {
     });
 
     /**
-     * @param localLeave delivers a {@code leave} event to this node's own subscribers of the room
+     * @param localLeave      delivers a {@code leave} event to this node's own subscribers of the room
+     * @param localDisconnect closes this node's sessions of a user
      */
     public Cluster(Bus bus, Presence presence, String self, String version, IntSupplier connections,
-                   Duration heartbeat, Duration timeout, Consumer<RoomUser> localLeave) {
+                   Duration heartbeat, Duration timeout, Consumer<RoomUser> localLeave,
+                   Consumer<String> localDisconnect) {
         this.bus = bus;
         this.presence = presence;
         this.self = self;
@@ -70,6 +73,7 @@ public final class Cluster implements AutoCloseable {
         this.heartbeat = heartbeat;
         this.timeout = timeout;
         this.localLeave = localLeave;
+        this.localDisconnect = localDisconnect;
     }
 
     public void start() {
@@ -119,6 +123,11 @@ public final class Cluster implements AutoCloseable {
         publish(ControlMessage.delta(self, room, user, delta));
     }
 
+    /** Asks the other nodes to close their sessions of {@code user}. */
+    public void disconnectElsewhere(String user) {
+        publish(ControlMessage.disconnect(self, user));
+    }
+
     /** Tells the others that this node is leaving (graceful shutdown). */
     public void leave() {
         publish(ControlMessage.left(self)).join();
@@ -147,6 +156,7 @@ public final class Cluster implements AutoCloseable {
                 case ControlMessage.HEARTBEAT -> onHeartbeat(m);
                 case ControlMessage.DELTA -> onDelta(m);
                 case ControlMessage.LEFT -> forget(m.node());
+                case ControlMessage.DISCONNECT -> localDisconnect.accept(m.user());
                 default -> log.debug("ignoring control message of type {}", m.type());
             }
         } catch (IOException | RuntimeException e) {

@@ -13,6 +13,7 @@ import java.util.Map;
  *   <li>{@code delta}: one session of {@code user} entered ({@code delta} +1) or left (-1) {@code room}, sent at
  *       once so that presence converges faster than the heartbeat.</li>
  *   <li>{@code left}: the node is shutting down; forget it now instead of waiting for the timeout.</li>
+ *   <li>{@code disconnect}: close every session of {@code user} (the HTTP API's DELETE, cluster-wide).</li>
  * </ul>
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -21,6 +22,7 @@ public record ControlMessage(String type, String node, String version, Integer c
     public static final String HEARTBEAT = "heartbeat";
     public static final String DELTA = "delta";
     public static final String LEFT = "left";
+    public static final String DISCONNECT = "disconnect";
 
     static ControlMessage heartbeat(String node, String version, int connections,
                                     Map<String, Map<String, Integer>> rooms) {
@@ -29,6 +31,10 @@ public record ControlMessage(String type, String node, String version, Integer c
 
     static ControlMessage delta(String node, String room, String user, int delta) {
         return new ControlMessage(DELTA, node, null, null, null, room, user, delta);
+    }
+
+    static ControlMessage disconnect(String node, String user) {
+        return new ControlMessage(DISCONNECT, node, null, null, null, null, user, null);
     }
 
     static ControlMessage left(String node) {

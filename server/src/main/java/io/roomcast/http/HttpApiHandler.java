@@ -11,7 +11,6 @@ import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.QueryStringDecoder;
-import io.netty.handler.codec.http.websocketx.WebSocketCloseStatus;
 import io.roomcast.bus.BusUnavailableException;
 import io.roomcast.bus.Position;
 import io.roomcast.node.Node;
@@ -19,7 +18,6 @@ import io.roomcast.room.Presence;
 import io.roomcast.room.Refusal;
 import io.roomcast.session.Channels;
 import io.roomcast.session.Destination;
-import io.roomcast.session.Session;
 
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -154,12 +152,9 @@ public final class HttpApiHandler extends SimpleChannelInboundHandler<FullHttpRe
         }).toList();
     }
 
+    /** Closes the user's sessions everywhere; the count is this node's (other nodes close theirs too). */
     private Map<String, Object> disconnect(String user) {
-        List<Session> sessions = node.sessions().sessionsOf(user);
-        for (Session session : sessions) {
-            session.close("disconnected by the server API", null, null, WebSocketCloseStatus.POLICY_VIOLATION);
-        }
-        return Map.of("user", user, "disconnected", sessions.size());
+        return Map.of("user", user, "disconnected", node.disconnectEverywhere(user));
     }
 
     private String room(String room) throws ApiException {

@@ -80,7 +80,7 @@ public final class Node {
     public void start() {
         if (bus.isShared()) {
             cluster = new Cluster(bus, presence, id, VERSION, sessions::count, settings.nodeHeartbeat,
-                    settings.nodeTimeout, this::localLeave);
+                    settings.nodeTimeout, this::localLeave, this::disconnectLocally);
             dispatcher.onControl(cluster::onControl);
             outbox.onPresenceChange((room, user, delta) -> cluster.announce(room, user, delta));
         }
@@ -125,6 +125,27 @@ public final class Node {
             dispatcher.deliverLocal(new Published(head, Envelope.roomEvent(left.room(), Envelope.LEAVE, left.user()),
                     System.currentTimeMillis()));
         }
+    }
+
+    /**
+     * Closes every session of {@code user}, on this node and (through the cluster) on all others.
+     *
+     * @return the sessions closed on this node
+     */
+    public int disconnectEverywhere(String user) {
+        if (cluster != null) {
+            cluster.disconnectElsewhere(user);
+        }
+        return disconnectLocally(user);
+    }
+
+    private int disconnectLocally(String user) {
+        List<io.roomcast.session.Session> local = sessions.sessionsOf(user);
+        for (io.roomcast.session.Session session : local) {
+            session.close("disconnected by the server API", null, null,
+                    io.netty.handler.codec.http.websocketx.WebSocketCloseStatus.POLICY_VIOLATION);
+        }
+        return local.size();
     }
 
     /** The live nodes: this one, and the others the cluster has heard from. */

@@ -109,8 +109,9 @@ public final class LocalBroker implements AutoCloseable {
         } catch (IOException ignored) {
             // the process ended
         }
-        ready.completeExceptionally(new IOException("the broker process exited with code "
-                + process.exitValue()));
+        // Already complete after a normal start; otherwise the process died before it was ready.
+        ready.completeExceptionally(new IOException("the broker process ended"
+                + (process.isAlive() ? " its output" : " with exit code " + process.exitValue())));
     }
 
     private static String javaBin() {
