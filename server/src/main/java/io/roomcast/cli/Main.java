@@ -55,6 +55,7 @@ public final class Main {
     public static CommandLine commandLine(String[] args, Map<String, String> env) {
         ConfigSources sources = ConfigSources.from(args, env);
         CommandLine cl = new CommandLine(new RoomcastCommand());
+        cl.setOverwrittenOptionsAllowed(true); // a later flag wins, so scripts can append overrides
         cl.setDefaultValueProvider(sources);
         cl.getSubcommands().values().forEach(sub -> sub.setDefaultValueProvider(sources));
         rejectUnknownKeys(cl, sources);

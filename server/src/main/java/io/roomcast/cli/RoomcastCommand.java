@@ -39,7 +39,7 @@ public final class RoomcastCommand implements Callable<Integer> {
         RoomcastServer server = new RoomcastServer(node).start();
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            server.close();
+            server.drain();
             stopped.countDown();
         }, "roomcast-shutdown"));
         var out = spec.commandLine().getOut();

@@ -125,6 +125,12 @@ public final class Settings {
     @Option(names = "--connect-timeout", defaultValue = "10s", converter = DurationConverter.class, description = "Time to complete the WebSocket handshake and to send CONNECT. Default: ${DEFAULT-VALUE}.")
     public Duration connectTimeout;
 
+    @Option(names = "--drain-period", defaultValue = "5s", converter = DurationConverter.class, description = "On SIGTERM, connections are closed (code 1012) spread over this period, so clients don't all reconnect at once. Default: ${DEFAULT-VALUE}.")
+    public Duration drainPeriod;
+
+    @Option(names = "--drain-timeout", defaultValue = "15s", converter = DurationConverter.class, description = "On SIGTERM, the node exits within this time. Default: ${DEFAULT-VALUE}.")
+    public Duration drainTimeout;
+
     @Option(names = "--history-max-messages", defaultValue = "" + HistoryWindow.DEFAULT_MAX_MESSAGES, description = "Messages kept per partition for resume. Default: ${DEFAULT-VALUE}.")
     public int historyMaxMessages;
 
@@ -197,6 +203,11 @@ public final class Settings {
         if (nodeId != null && !nodeId.matches("[A-Za-z0-9_.-]{1,64}")) {
             // checked before nodeId() derives one, so a derived id never trips it
             throw new ConfigException("--node-id: use 1 to 64 letters, digits or _ . -, got '" + nodeId + "'");
+        }
+        notNegative("--drain-period", drainPeriod);
+        if (drainTimeout.compareTo(drainPeriod) < 0) {
+            throw new ConfigException("--drain-timeout: must be at least --drain-period ("
+                    + DurationConverter.format(drainPeriod) + "), got " + DurationConverter.format(drainTimeout));
         }
         if (nodeHeartbeat.toMillis() < 50) {
             throw new ConfigException("--node-heartbeat: must be at least 50ms, got " + DurationConverter.format(nodeHeartbeat));

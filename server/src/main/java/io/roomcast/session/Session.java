@@ -268,6 +268,17 @@ public final class Session {
         closeSocket(status, message);
     }
 
+    /** Closes with WebSocket code 1012 (service restart): the client should reconnect, elsewhere. Any thread. */
+    public void restart(String reason) {
+        if (!channel.eventLoop().inEventLoop()) {
+            channel.eventLoop().execute(() -> restart(reason));
+            return;
+        }
+        if (!closing) {
+            closeSocket(WebSocketCloseStatus.SERVICE_RESTART, reason);
+        }
+    }
+
     /** Sends a WebSocket close frame and closes the channel once it is written. */
     void closeSocket(WebSocketCloseStatus status, String reason) {
         closing = true;

@@ -16,7 +16,10 @@ import io.roomcast.node.Node;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import io.roomcast.session.Session;
+
 import java.net.InetSocketAddress;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -66,6 +69,38 @@ public final class RoomcastServer implements AutoCloseable {
 
     public Node node() {
         return node;
+    }
+
+    /**
+     * A graceful stop (SIGTERM): not ready at once, no new connections, every connection closed with 1012
+     * spread over the drain period, the cluster told, then the rest of {@link #close}. Returns within the
+     * drain timeout.
+     */
+    public void drain() {
+        long deadline = System.nanoTime() + node.settings().drainTimeout.toNanos();
+        node.draining(true);
+        if (serverChannel != null) {
+            serverChannel.close().syncUninterruptibly();
+        }
+        List<Session> sessions = node.sessions().all();
+        long period = node.settings().drainPeriod.toMillis();
+        log.info("draining: closing {} connections over {} ms", sessions.size(), period);
+        for (int i = 0; i < sessions.size(); i++) {
+            long at = sessions.size() <= 1 ? 0 : period * i / (sessions.size() - 1);
+            Session session = sessions.get(i);
+            session.channel().eventLoop().schedule(() -> session.restart("node " + node.id() + " is restarting;"
+                    + " reconnect and resume"), at, TimeUnit.MILLISECONDS);
+        }
+        while (node.sessions().count() > 0 && System.nanoTime() < deadline - TimeUnit.SECONDS.toNanos(2)) {
+            try {
+                Thread.sleep(50);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        log.info("drained; {} connections left", node.sessions().count());
+        close();
     }
 
     @Override

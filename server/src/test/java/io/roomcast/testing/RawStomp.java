@@ -27,16 +27,20 @@ public final class RawStomp implements AutoCloseable {
     private volatile int heartBeats;
     private volatile String closeReason;
 
-    private RawStomp(TestNode node) throws Exception {
+    private RawStomp(String url) throws Exception {
         this.ws = HttpClient.newHttpClient().newWebSocketBuilder()
                 .subprotocols("v12.stomp")
                 .connectTimeout(Duration.ofSeconds(5))
-                .buildAsync(URI.create(node.wsUrl()), new Listener()).get(10, TimeUnit.SECONDS);
+                .buildAsync(URI.create(url), new Listener()).get(10, TimeUnit.SECONDS);
     }
 
     public static RawStomp open(TestNode node) {
+        return open(node.wsUrl());
+    }
+
+    public static RawStomp open(String url) {
         try {
-            return new RawStomp(node);
+            return new RawStomp(url);
         } catch (Exception e) {
             throw new IllegalStateException(e);
         }
@@ -44,7 +48,12 @@ public final class RawStomp implements AutoCloseable {
 
     /** Opens and sends CONNECT for {@code user}, waiting for CONNECTED. */
     public static RawStomp connect(TestNode node, String user) {
-        RawStomp raw = open(node);
+        return connect(node.wsUrl(), user);
+    }
+
+    /** Opens {@code url} and sends CONNECT for {@code user}, waiting for CONNECTED. */
+    public static RawStomp connect(String url, String user) {
+        RawStomp raw = open(url);
         raw.send("CONNECT\naccept-version:1.2\nhost:x\nlogin:" + user + "\n\n\0");
         assertThat(raw.next()).startsWith("CONNECTED\n");
         return raw;
@@ -81,6 +90,11 @@ public final class RawStomp implements AutoCloseable {
         } catch (InterruptedException e) {
             throw new AssertionError(e);
         }
+    }
+
+    /** The next frame already received, or null: never waits. */
+    public String poll() {
+        return frames.poll();
     }
 
     /** The next frame that starts with {@code command}, skipping others. */
