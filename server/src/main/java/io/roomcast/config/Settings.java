@@ -41,6 +41,9 @@ public final class Settings {
     @Option(names = "--port", defaultValue = "8080", description = "Port for WebSocket, HTTP API and page; 0 picks a free one. Default: ${DEFAULT-VALUE}.")
     public int port;
 
+    @Option(names = "--trusted-proxies", defaultValue = "127.0.0.0/8,::1/128", paramLabel = "CIDRS", description = "Proxies whose X-Forwarded-For is believed (comma-separated networks; empty for none). Default: ${DEFAULT-VALUE}.")
+    public String trustedProxies;
+
     @Option(names = "--node-id", description = "This node's id in the cluster. Default: <hostname>-<port>.")
     public String nodeId;
 
@@ -203,6 +206,11 @@ public final class Settings {
         if (nodeId != null && !nodeId.matches("[A-Za-z0-9_.-]{1,64}")) {
             // checked before nodeId() derives one, so a derived id never trips it
             throw new ConfigException("--node-id: use 1 to 64 letters, digits or _ . -, got '" + nodeId + "'");
+        }
+        try {
+            new io.roomcast.transport.TrustedProxies(trustedProxies);
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException("--trusted-proxies: " + e.getMessage());
         }
         notNegative("--drain-period", drainPeriod);
         if (drainTimeout.compareTo(drainPeriod) < 0) {

@@ -48,6 +48,7 @@ public final class Node {
     private final String apiKey;
     private final boolean apiKeyGenerated;
     private final ByteBufAllocator alloc = PooledByteBufAllocator.DEFAULT;
+    private final io.roomcast.transport.TrustedProxies trustedProxies;
     private volatile boolean draining;
     private Cluster cluster;
     private LegacyTopicBridge legacy;
@@ -61,6 +62,7 @@ public final class Node {
         this.dispatcher = new Dispatcher(history, alloc);
         this.outbox = new Outbox(bus, presence, id);
         this.authenticator = authenticator(settings);
+        this.trustedProxies = new io.roomcast.transport.TrustedProxies(settings.trustedProxies);
         this.apiKeyGenerated = settings.apiKey == null;
         this.apiKey = apiKeyGenerated ? generateKey() : settings.apiKey;
     }
@@ -239,6 +241,10 @@ public final class Node {
     /** Whether the API key was generated at start-up (and must be printed for the operator). */
     public boolean apiKeyGenerated() {
         return apiKeyGenerated;
+    }
+
+    public io.roomcast.transport.TrustedProxies trustedProxies() {
+        return trustedProxies;
     }
 
     public ByteBufAllocator alloc() {

@@ -87,8 +87,10 @@ public final class StompSessionHandler extends SimpleChannelInboundHandler<Stomp
 
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
-        if (evt instanceof WebSocketServerProtocolHandler.HandshakeComplete) {
+        if (evt instanceof WebSocketServerProtocolHandler.HandshakeComplete handshake) {
             ctx.channel().attr(Channels.UPGRADED).set(Boolean.TRUE);
+            ctx.channel().attr(Channels.CLIENT_ADDRESS).set(node.trustedProxies().clientAddress(
+                    ctx.channel().remoteAddress(), handshake.requestHeaders().get("X-Forwarded-For")));
         } else if (evt instanceof IdleStateEvent idle) {
             onIdle(idle);
             return;
@@ -176,7 +178,8 @@ public final class StompSessionHandler extends SimpleChannelInboundHandler<Stomp
                 .add("user-name", user)
                 .add("node", node.id());
         session.send(StompCommand.CONNECTED, h, new byte[0]);
-        log.debug("session {} connected as {} (STOMP {}, heart-beat {})", session.id(), user, version, heartBeat);
+        log.debug("session {} connected as {} from {} (STOMP {}, heart-beat {})", session.id(), user,
+                session.channel().attr(Channels.CLIENT_ADDRESS).get(), version, heartBeat);
     }
 
     private static String negotiateVersion(String acceptVersion) {
