@@ -20,6 +20,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * heart-beats.
  */
 public final class RawStomp implements AutoCloseable {
+    /** One client (one selector thread) for all test sockets. */
+    private static final HttpClient HTTP = HttpClient.newHttpClient();
     private final WebSocket ws;
     private final BlockingQueue<String> frames = new LinkedBlockingQueue<>();
     private final CompletableFuture<Integer> closed = new CompletableFuture<>();
@@ -28,7 +30,7 @@ public final class RawStomp implements AutoCloseable {
     private volatile String closeReason;
 
     private RawStomp(String url) throws Exception {
-        this.ws = HttpClient.newHttpClient().newWebSocketBuilder()
+        this.ws = HTTP.newWebSocketBuilder()
                 .subprotocols("v12.stomp")
                 .connectTimeout(Duration.ofSeconds(5))
                 .buildAsync(URI.create(url), new Listener()).get(10, TimeUnit.SECONDS);
@@ -117,6 +119,11 @@ public final class RawStomp implements AutoCloseable {
         }
     }
 
+    /** The close code, -1 for an error without a close frame, -2 after {@link #close()}, 0 while open. */
+    public int closeCode() {
+        return closed.getNow(0);
+    }
+
     public boolean isClosed() {
         return closed.isDone();
     }
@@ -129,9 +136,11 @@ public final class RawStomp implements AutoCloseable {
         return heartBeats;
     }
 
+    /** Aborts the connection; {@link #isClosed()} is true afterwards. */
     @Override
     public void close() {
         ws.abort();
+        closed.complete(-2);
     }
 
     private final class Listener implements WebSocket.Listener {
