@@ -35,6 +35,11 @@ public interface Bus extends AutoCloseable {
         return null;
     }
 
+    /** The bus's log reader, or null when it keeps no log (deep recovery is then not possible). */
+    default LogReader logReader() {
+        return null;
+    }
+
     /** Whether other nodes share this bus (so presence must be replicated over it). */
     default boolean isShared() {
         return false;

@@ -128,6 +128,12 @@ public final class Settings {
     @Option(names = "--connect-timeout", defaultValue = "10s", converter = DurationConverter.class, description = "Time to complete the WebSocket handshake and to send CONNECT. Default: ${DEFAULT-VALUE}.")
     public Duration connectTimeout;
 
+    @Option(names = "--recovery-max-messages", defaultValue = "100000", description = "A resume older than the history window is read from the bus log, scanning at most this many messages of the partition; beyond, recovered:false. Default: ${DEFAULT-VALUE}.")
+    public int recoveryMaxMessages;
+
+    @Option(names = "--recovery-max-age", defaultValue = "1h", converter = DurationConverter.class, description = "A resume whose first missed message is older than this is answered recovered:false. Default: ${DEFAULT-VALUE}.")
+    public Duration recoveryMaxAge;
+
     @Option(names = "--drain-period", defaultValue = "5s", converter = DurationConverter.class, description = "On SIGTERM, connections are closed (code 1012) spread over this period, so clients don't all reconnect at once. Default: ${DEFAULT-VALUE}.")
     public Duration drainPeriod;
 
@@ -212,6 +218,8 @@ public final class Settings {
         } catch (IllegalArgumentException e) {
             throw new ConfigException("--trusted-proxies: " + e.getMessage());
         }
+        range("--recovery-max-messages", recoveryMaxMessages, 0, 100_000_000);
+        notNegative("--recovery-max-age", recoveryMaxAge);
         notNegative("--drain-period", drainPeriod);
         if (drainTimeout.compareTo(drainPeriod) < 0) {
             throw new ConfigException("--drain-timeout: must be at least --drain-period ("

@@ -11,7 +11,7 @@ import java.util.List;
 import java.util.function.LongSupplier;
 
 /**
- * The most recent messages of every partition, bounded by count and by age.
+ * The most recent messages of every partition, bounded by count (of client messages) and by age.
  *
  * <p>Each partition keeps a contiguous run of offsets, {@code floor..head}: everything the node saw from
  * {@code floor} on and hasn't evicted yet. A resume from position P is complete exactly when P lies in the
@@ -64,9 +64,13 @@ public final class HistoryWindow {
             if (message.offset() != p.head + 1) {
                 // A gap means the node did not see some messages: nothing before this one can be vouched for.
                 p.messages.clear();
+                p.counted = 0;
                 p.floor = message.offset();
             }
             p.messages.addLast(message);
+            if (counts(message)) {
+                p.counted++;
+            }
             p.head = message.offset();
             evict(p);
         }
@@ -110,6 +114,28 @@ public final class HistoryWindow {
         }
     }
 
+    /**
+     * What the window vouches for in {@code stream}'s partition: every offset in {@code [floor, head]}.
+     *
+     * @return null before the bus is ready
+     */
+    public Bounds bounds(Stream stream) {
+        State st = state;
+        if (st.partitions.length == 0) {
+            return null;
+        }
+        int partition = stream.partition(st.partitions.length);
+        Partition p = st.partitions[partition];
+        synchronized (p) {
+            evict(p);
+            return new Bounds(st.epoch, partition, p.floor, p.head);
+        }
+    }
+
+    /** The window of one partition: offsets {@code floor..head} are all held. */
+    public record Bounds(String epoch, int partition, long floor, long head) {
+    }
+
     /** The current epoch, or "none" before the bus is ready. */
     public String epoch() {
         return state.epoch;
@@ -118,15 +144,30 @@ public final class HistoryWindow {
     private void evict(Partition p) {
         long oldest = clock.getAsLong() - maxAgeMillis;
         while (!p.messages.isEmpty()
-                && (p.messages.size() > maxMessages || p.messages.peekFirst().timestampMillis() < oldest)) {
-            p.floor = p.messages.removeFirst().offset() + 1;
+                && (p.counted > maxMessages || p.messages.peekFirst().timestampMillis() < oldest)) {
+            Published gone = p.messages.removeFirst();
+            if (counts(gone)) {
+                p.counted--;
+            }
+            p.floor = gone.offset() + 1;
         }
+    }
+
+    /**
+     * Whether a message counts toward the size bound. The nodes' control messages (heartbeats) share
+     * partitions with clients' streams but are never resumed; counting them would let a few seconds of
+     * heartbeats push clients' messages out of a small window. They still leave with age.
+     */
+    private static boolean counts(Published message) {
+        return message.stream().kind() != Stream.Kind.CONTROL;
     }
 
     private static final class Partition {
         final ArrayDeque<Published> messages = new ArrayDeque<>();
         /** The last offset seen (next - 1 before any message). */
         long head;
+        /** Messages held that count toward the size bound. */
+        int counted;
         /** The lowest offset still vouched for: every offset from here to head is in {@code messages}. */
         long floor;
 

@@ -41,6 +41,7 @@ public final class Node {
     private final Bus bus;
     private final HistoryWindow history;
     private final Dispatcher dispatcher;
+    private final io.roomcast.history.Recovery recovery;
     private final Presence presence = new Presence();
     private final Outbox outbox;
     private final SessionRegistry sessions = new SessionRegistry();
@@ -60,6 +61,8 @@ public final class Node {
         this.history = new HistoryWindow(settings.historyMaxMessages, settings.historyMaxAge,
                 System::currentTimeMillis);
         this.dispatcher = new Dispatcher(history, alloc);
+        this.recovery = new io.roomcast.history.Recovery(history, bus.logReader(), settings.recoveryMaxMessages,
+                settings.recoveryMaxAge, System::currentTimeMillis);
         this.outbox = new Outbox(bus, presence, id);
         this.authenticator = authenticator(settings);
         this.trustedProxies = new io.roomcast.transport.TrustedProxies(settings.trustedProxies);
@@ -212,6 +215,10 @@ public final class Node {
 
     public HistoryWindow history() {
         return history;
+    }
+
+    public io.roomcast.history.Recovery recovery() {
+        return recovery;
     }
 
     public Dispatcher dispatcher() {

@@ -122,6 +122,7 @@ public final class Session {
     /** Removes a subscription. */
     void unsubscribe(Subscription sub) {
         subscriptions.remove(sub.id());
+        sub.endReplay().forEach(EncodedMessage::release);
         if (sub.stream() != null) {
             fanout.remove(sub);
         } else if (errors == sub) {
@@ -163,6 +164,12 @@ public final class Session {
      * @return true when the session now has unflushed output it did not have before (flush it once later)
      */
     public boolean deliver(Subscription sub, EncodedMessage message) {
+        if (sub.isReplaying()) {
+            if (!closing) {
+                sub.hold(message);
+            }
+            return false;
+        }
         Published p = message.message();
         if (closing || !(message.isLocal() || accepts(sub, p))) {
             return false;

@@ -247,6 +247,14 @@ public final class StompSessionHandler extends SimpleChannelInboundHandler<Stomp
         }
         Destination destination = Destination.forSubscribe(destinationText, settings.maxRoomLength);
         Subscription sub = session.subscribe(id, destination);
+        Position sincePosition = Position.parse(since);
+        if (sub.stream() != null && node.recovery().needsLog(sub.stream(), sincePosition)) {
+            replayFromLog(sub, since, sincePosition, receipt);
+            if (destination.kind() == Destination.Kind.ROOM && session.enterRoom(destination.room())) {
+                node.outbox().enter(destination.room(), session.user());
+            }
+            return;
+        }
         Position head = sub.stream() == null ? null
                 : since == null ? node.history().head(sub.stream()) : replay(sub, since);
         if (head != null) {
@@ -267,7 +275,43 @@ public final class StompSessionHandler extends SimpleChannelInboundHandler<Stomp
      * @return the stream's position after the replay
      */
     private Position replay(Subscription sub, String since) {
-        Replay replay = node.history().since(sub.stream(), Position.parse(since));
+        return writeReplay(sub, since, node.history().since(sub.stream(), Position.parse(since)));
+    }
+
+    /**
+     * A resume older than the window: the log is read off the event loop while live messages for this
+     * subscription are held back; then the recovery event, the replay and the held messages go out in order.
+     */
+    private void replayFromLog(Subscription sub, String since, Position sincePosition, String receipt) {
+        sub.startReplay();
+        node.recovery().since(sub.stream(), sincePosition).whenComplete((replay, failure) ->
+                session.channel().eventLoop().execute(() -> finishReplay(sub, since, replay, receipt)));
+    }
+
+    private void finishReplay(Subscription sub, String since, Replay replay, String receipt) {
+        List<EncodedMessage> held = sub.endReplay();
+        try {
+            if (session.isClosing() || session.subscription(sub.id()) != sub) {
+                return;
+            }
+            Replay answer = replay == null || sub.heldOverflow()
+                    ? new Replay(false, node.history().head(sub.stream()), List.of()) : replay;
+            Position head = writeReplay(sub, since, answer);
+            if (head != null) {
+                sub.advance(head.offset());
+            }
+            for (EncodedMessage live : held) {
+                session.deliver(sub, live);
+            }
+            receipt(receipt, head);
+            session.flushDeliveries();
+        } finally {
+            held.forEach(EncodedMessage::release);
+        }
+    }
+
+    /** Writes the recovery event and the missed messages; @return the stream's position after them */
+    private Position writeReplay(Subscription sub, String since, Replay replay) {
         StompHeaders h = new StompHeaders(8)
                 .add("subscription", sub.id())
                 .add("destination", sub.destination().text())

@@ -21,6 +21,12 @@ public final class Subscription {
     private final Stream stream;
     private final byte[] framePrefix;
     long lastOffset = Long.MIN_VALUE;
+    /** Live messages held back while a replay from the log is being read; null when not replaying. */
+    private java.util.List<io.roomcast.delivery.EncodedMessage> held;
+    private boolean heldOverflow;
+
+    /** Most live messages held during one replay; past it the replay is answered as not recovered. */
+    static final int MAX_HELD = 10_000;
 
     Subscription(Session session, String id, Destination destination, Stream stream) {
         this.session = session;
@@ -61,6 +67,34 @@ public final class Subscription {
     /** The bus stream this subscription reads, or null for the errors queue. */
     public Stream stream() {
         return stream;
+    }
+
+    boolean isReplaying() {
+        return held != null;
+    }
+
+    void startReplay() {
+        held = new java.util.ArrayList<>();
+    }
+
+    /** Keeps a live message (one more reference) until the replay ends. */
+    void hold(io.roomcast.delivery.EncodedMessage message) {
+        if (held.size() >= MAX_HELD) {
+            heldOverflow = true;
+            return;
+        }
+        held.add(message.retain(1));
+    }
+
+    /** Ends the replay; the caller delivers and then releases what was held. */
+    java.util.List<io.roomcast.delivery.EncodedMessage> endReplay() {
+        java.util.List<io.roomcast.delivery.EncodedMessage> h = held == null ? java.util.List.of() : held;
+        held = null;
+        return h;
+    }
+
+    boolean heldOverflow() {
+        return heldOverflow;
     }
 
     /**

@@ -71,6 +71,7 @@ public final class RocketMqBus implements Bus {
     private volatile boolean closed;
     private volatile boolean createdTopic;
     private volatile BusListener listener;
+    private final RocketMqLogReader logReader;
 
     public RocketMqBus(RocketMqBusConfig config) {
         this.config = config;
@@ -88,6 +89,7 @@ public final class RocketMqBus implements Bus {
         // pulls ("subscription is not latest") until the next heartbeat: the default 30 s would stall a
         // starting node's delivery that long.
         producer.setHeartbeatBrokerInterval(HEARTBEAT_MS);
+        this.logReader = new RocketMqLogReader(config, producer, () -> queues, () -> epoch);
         this.background = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "roomcast-bus-rocketmq");
             t.setDaemon(true);
@@ -338,6 +340,11 @@ public final class RocketMqBus implements Bus {
         return true;
     }
 
+    @Override
+    public io.roomcast.bus.LogReader logReader() {
+        return logReader;
+    }
+
     private void stopConsumer() {
         DefaultMQPushConsumer c = consumer;
         consumer = null;
@@ -351,6 +358,7 @@ public final class RocketMqBus implements Bus {
         closed = true;
         ready = false;
         background.shutdownNow();
+        logReader.close();
         stopConsumer();
         producer.shutdown();
     }

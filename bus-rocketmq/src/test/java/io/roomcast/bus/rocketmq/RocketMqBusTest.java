@@ -117,6 +117,27 @@ class RocketMqBusTest {
     }
 
     @Test
+    void theLogReaderReadsARangeOfAQueueBack() throws Exception {
+        Recorder r = new Recorder();
+        try (RocketMqBus bus = bus("t-read", "node-r", 1 << 20)) {
+            bus.start(r);
+            await().atMost(Duration.ofSeconds(30)).until(bus::isReady);
+            List<Position> positions = new ArrayList<>();
+            for (int i = 0; i < 50; i++) {
+                positions.add(bus.publish(roomMessage("reread", Integer.toString(i))).get());
+            }
+            int partition = positions.get(0).partition();
+            long from = positions.get(10).offset();
+            long to = positions.get(40).offset();
+            List<Published> read = bus.logReader().read(partition, from, to).get();
+            assertThat(read).extracting(Published::position).containsExactlyElementsOf(positions.subList(10, 40));
+            assertThat(read.get(0).envelope().headers()).containsEntry("x-n", "10");
+            // a second read (the consumer is reused) works the same
+            assertThat(bus.logReader().read(partition, to, to + 5).get()).hasSize(5);
+        }
+    }
+
+    @Test
     void anOversizeMessageIsRefusedBeforeItIsSent() throws Exception {
         Recorder r = new Recorder();
         try (RocketMqBus bus = bus("t-size", "node-s", 1024)) {
