@@ -36,13 +36,17 @@ function connect(user) {
   });
 }
 
-function inbox(client, destination, headers = {}) {
+// Subscribes and waits for the server's RECEIPT, so that what happens next is seen by this subscription.
+async function inbox(client, destination, headers = {}) {
   const messages = [];
   const waiters = [];
+  const receipt = 'r-' + Math.random().toString(36).slice(2);
+  const subscribed = new Promise((resolve) => client.watchForReceipt(receipt, resolve));
   client.subscribe(destination, (m) => {
     messages.push(m);
     waiters.splice(0).forEach((w) => w());
-  }, headers);
+  }, { ...headers, receipt });
+  await subscribed;
   return {
     messages,
     async waitFor(pred, what) {
@@ -61,10 +65,10 @@ const bob = await connect('bob');
 check(alice.frame.headers['user-name'] === 'alice', 'CONNECTED names the user');
 check(alice.frame.headers.session && alice.frame.headers.node, 'CONNECTED carries session and node');
 
-const aliceRoom = inbox(alice.client, '/topic/room.' + room);
-const bobRoom = inbox(bob.client, '/topic/room.' + room);
-const bobMe = inbox(bob.client, '/user/queue/messages');
-const aliceErrors = inbox(alice.client, '/user/queue/errors');
+const aliceRoom = await inbox(alice.client, '/topic/room.' + room);
+const bobRoom = await inbox(bob.client, '/topic/room.' + room);
+const bobMe = await inbox(bob.client, '/user/queue/messages');
+const aliceErrors = await inbox(alice.client, '/user/queue/errors');
 
 await aliceRoom.waitFor((m) => m.headers.event === 'join' && m.headers.user === 'bob', 'bob joining');
 
@@ -84,7 +88,7 @@ check(refused.body.includes('nobody'), 'a whisper to someone outside the room is
 
 // Resume: bob unsubscribes, alice posts twice, bob resubscribes with since and gets exactly those two.
 const last = got.headers.position;
-const resumed = inbox(bob.client, '/topic/room.' + room, { since: last, id: 'resume-1' });
+const resumed = await inbox(bob.client, '/topic/room.' + room, { since: last, id: 'resume-1' });
 const recovery = await resumed.waitFor((m) => m.headers.event === 'recovery', 'the recovery event');
 check(recovery.headers.recovered === 'true', 'resume from a recent position is recovered');
 

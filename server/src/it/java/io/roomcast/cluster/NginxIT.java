@@ -55,7 +55,7 @@ class NginxIT {
 
     @Test
     void noStickySessionsAClientResumesOnWhicheverNodeItLandsOn() throws Exception {
-        ResumingClient client = new ResumingClient(nginx.wsUrl(), "wanderer", Map.of("room", "/topic/room.wander"));
+        ResumingClient client = new ResumingClient(nginx.wsUrl(), "wanderer", ResumingClient.subscriptions("room", "/topic/room.wander"));
         Set<String> seen = new HashSet<>();
         List<String> expected = new ArrayList<>();
         for (int round = 0; round < 6; round++) {
@@ -112,7 +112,7 @@ class NginxIT {
         List<ResumingClient> all = new ArrayList<>();
         for (int i = 0; i < clients; i++) {
             ResumingClient rc = new ResumingClient(nginx.wsUrl(), "crash" + i,
-                    Map.of("room", "/topic/room.crash" + (i % rooms), "me", "/user/queue/messages"));
+                    ResumingClient.subscriptions("room", "/topic/room.crash" + (i % rooms), "me", "/user/queue/messages"));
             rc.connect();
             all.add(rc);
         }

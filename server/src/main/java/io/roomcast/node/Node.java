@@ -271,6 +271,10 @@ public final class Node {
         return bus.isReady() ? null : String.valueOf(bus.unavailableReason());
     }
 
+    public boolean isDraining() {
+        return draining;
+    }
+
     public void draining(boolean draining) {
         this.draining = draining;
     }

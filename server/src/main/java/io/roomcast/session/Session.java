@@ -171,7 +171,7 @@ public final class Session {
             return false;
         }
         Published p = message.message();
-        if (closing || !(message.isLocal() || accepts(sub, p))) {
+        if (closing || !(message.isLocal() || accepts(sub, p, true))) {
             return false;
         }
         if (!channel.isWritable()) {
@@ -191,18 +191,23 @@ public final class Session {
 
     /** Writes a message from history (a replay) to a subscription, without flushing. */
     void replay(Subscription sub, EncodedMessage message) {
-        if (!closing && accepts(sub, message.message())) {
+        if (!closing && accepts(sub, message.message(), false)) {
             channel.write(frame(messageFrame(sub, message.tail()), message.isText()), channel.voidPromise());
         }
     }
 
-    /** Claims the offset and applies the whisper rule: only sessions in the whisper's room receive it. */
-    private boolean accepts(Subscription sub, Published p) {
+    /**
+     * Claims the offset and, for live messages, applies the whisper rule: only the recipient's sessions that
+     * are in the whisper's room receive it. A replay delivers the whispers the user was sent regardless of
+     * which rooms this new session has joined so far: the rule was checked when the whisper was sent, and a
+     * resuming client may subscribe to its user queue before its rooms.
+     */
+    private boolean accepts(Subscription sub, Published p, boolean live) {
         if (!sub.advance(p.offset())) {
             return false;
         }
         Envelope e = p.envelope();
-        return !Envelope.WHISPER.equals(e.event()) || inRoom(e.room());
+        return !live || !Envelope.WHISPER.equals(e.event()) || inRoom(e.room());
     }
 
     /** Flushes what {@link #deliver} wrote. */

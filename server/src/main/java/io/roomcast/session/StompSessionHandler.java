@@ -143,6 +143,10 @@ public final class StompSessionHandler extends SimpleChannelInboundHandler<Stomp
             protocolError("already connected: CONNECT may be sent only once", frame.header("receipt"));
             return;
         }
+        if (node.isDraining()) {
+            session.restart("node " + node.id() + " is restarting; connect again");
+            return;
+        }
         String version = negotiateVersion(frame.header("accept-version"));
         if (version == null) {
             protocolError("unsupported STOMP version '" + frame.header("accept-version")

@@ -26,9 +26,12 @@ public final class RoomcastInitializer extends ChannelInitializer<SocketChannel>
     private final Node node;
     private final HttpApiHandler api;
     private final WebSocketServerProtocolConfig wsConfig;
+    private final io.netty.channel.group.ChannelGroup channels;
 
-    public RoomcastInitializer(Node node) {
+    /** @param channels every open connection, so that a drain can reach those that never sent CONNECT */
+    public RoomcastInitializer(Node node, io.netty.channel.group.ChannelGroup channels) {
         this.node = node;
+        this.channels = channels;
         this.api = new HttpApiHandler(node);
         Settings s = node.settings();
         this.wsConfig = WebSocketServerProtocolConfig.newBuilder()
@@ -48,6 +51,7 @@ public final class RoomcastInitializer extends ChannelInitializer<SocketChannel>
 
     @Override
     protected void initChannel(SocketChannel ch) {
+        channels.add(ch); // removed again when it closes
         Settings s = node.settings();
         ChannelPipeline p = ch.pipeline();
         p.addLast("http", new HttpServerCodec(4096, 8192, 8192));

@@ -33,6 +33,8 @@ public final class RoomcastServer implements AutoCloseable {
     private EventLoopGroup boss;
     private EventLoopGroup workers;
     private Channel serverChannel;
+    private final io.netty.channel.group.ChannelGroup channels =
+            new io.netty.channel.group.DefaultChannelGroup(io.netty.util.concurrent.GlobalEventExecutor.INSTANCE);
 
     public RoomcastServer(Node node) {
         this.node = node;
@@ -55,7 +57,7 @@ public final class RoomcastServer implements AutoCloseable {
                 .childOption(ChannelOption.ALLOCATOR, PooledByteBufAllocator.DEFAULT)
                 // The high-water mark is the per-session outbound limit: past it the session is a slow consumer.
                 .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(queue / 2, queue))
-                .childHandler(new RoomcastInitializer(node))
+                .childHandler(new RoomcastInitializer(node, channels))
                 .bind(node.settings().host, node.settings().port).sync().channel();
         log.info("node {} listening on {}:{} (transport {}, bus {}, auth {})", node.id(), node.settings().host,
                 port(), epoll ? "epoll" : "nio", node.bus().name(), node.settings().auth);
@@ -99,6 +101,17 @@ public final class RoomcastServer implements AutoCloseable {
                 break;
             }
         }
+        // Connections still in their handshake or before CONNECT were not sessions yet: they get 1012 too.
+        for (Channel ch : channels) {
+            if (Boolean.TRUE.equals(ch.attr(io.roomcast.session.Channels.UPGRADED).get())) {
+                ch.writeAndFlush(new io.netty.handler.codec.http.websocketx.CloseWebSocketFrame(
+                        io.netty.handler.codec.http.websocketx.WebSocketCloseStatus.SERVICE_RESTART, "node restarting"))
+                        .addListener(io.netty.channel.ChannelFutureListener.CLOSE);
+            } else {
+                ch.close();
+            }
+        }
+        channels.newCloseFuture().awaitUninterruptibly(1000);
         log.info("drained; {} connections left", node.sessions().count());
         close();
     }

@@ -28,6 +28,18 @@ public final class ResumingClient {
     private long lastResumeMillis = -1;
     private boolean awaitingRecovery;
 
+    /**
+     * Subscriptions in the order given, as id/destination pairs. Rooms should come before the user queue: a
+     * live whisper reaches only sessions that are already in its room.
+     */
+    public static Map<String, String> subscriptions(String... idDestinationPairs) {
+        Map<String, String> subs = new LinkedHashMap<>();
+        for (int i = 0; i + 1 < idDestinationPairs.length; i += 2) {
+            subs.put(idDestinationPairs[i], idDestinationPairs[i + 1]);
+        }
+        return subs;
+    }
+
     public ResumingClient(String url, String user, Map<String, String> subscriptions) {
         this.url = url;
         this.user = user;
