@@ -174,8 +174,10 @@ public final class Cluster implements AutoCloseable {
     }
 
     private void onDelta(ControlMessage m) {
-        others.computeIfPresent(m.node(), (n, info) -> new NodeInfo(n, info.version(), info.connections(),
-                System.currentTimeMillis()));
+        // A delta can come before the node's first heartbeat; knowing the node from it means that its
+        // presence expires with it, should it die before it ever sent a heartbeat.
+        others.compute(m.node(), (n, info) -> info == null ? new NodeInfo(n, "unknown", 0, System.currentTimeMillis())
+                : new NodeInfo(n, info.version(), info.connections(), System.currentTimeMillis()));
         if (m.delta() != null && m.delta() > 0) {
             presence.join(m.room(), m.user(), m.node());
         } else {

@@ -1,0 +1,98 @@
+package io.roomcast.cluster;
+
+import io.roomcast.bus.Bus;
+import io.roomcast.bus.BusListener;
+import io.roomcast.bus.Envelope;
+import io.roomcast.bus.Position;
+import io.roomcast.bus.Published;
+import io.roomcast.room.Presence;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/** Presence replication between two nodes' Cluster objects, wired through a bus that hands messages across. */
+class ClusterTest {
+
+    /** A bus that delivers every publish to the other node's cluster, in order. */
+    static final class Wire implements Bus {
+        volatile Cluster peer;
+        long offset;
+
+        @Override
+        public void start(BusListener listener) {
+        }
+
+        @Override
+        public synchronized CompletableFuture<Position> publish(Envelope envelope) {
+            Position p = new Position("e", 0, offset++);
+            if (peer != null) {
+                peer.onControl(new Published(p, envelope, System.currentTimeMillis()));
+            }
+            return CompletableFuture.completedFuture(p);
+        }
+
+        @Override
+        public String name() {
+            return "wire";
+        }
+
+        @Override
+        public void close() {
+        }
+    }
+
+    @Test
+    void presenceReplicatesAndADeadNodesUsersLeaveLocally() {
+        Presence presenceA = new Presence();
+        Presence presenceB = new Presence();
+        Wire fromA = new Wire();
+        Wire fromB = new Wire();
+        List<Presence.RoomUser> leftOnB = new CopyOnWriteArrayList<>();
+        Cluster a = new Cluster(fromA, presenceA, "a", "v", () -> 1, Duration.ofMillis(100), Duration.ofMillis(500),
+                ru -> { }, user -> { });
+        Cluster b = new Cluster(fromB, presenceB, "b", "v", () -> 2, Duration.ofMillis(100), Duration.ofMillis(500),
+                leftOnB::add, user -> { });
+        fromA.peer = b;
+        fromB.peer = a;
+
+        // A delta before any heartbeat: b learns of node a from it.
+        presenceA.join("lobby", "alice", "a");
+        a.announce("lobby", "alice", 1);
+        assertThat(presenceB.contains("lobby", "alice")).isTrue();
+        assertThat(b.nodes()).extracting(Cluster.NodeInfo::node).containsExactly("b", "a");
+
+        // a never sends a heartbeat (it was never started): it is declared dead, and b's subscribers hear alice leave.
+        b.start();
+        await().atMost(Duration.ofSeconds(5)).until(() -> !leftOnB.isEmpty());
+        assertThat(leftOnB).containsExactly(new Presence.RoomUser("lobby", "alice"));
+        assertThat(presenceB.contains("lobby", "alice")).isFalse();
+        b.close();
+    }
+
+    @Test
+    void heartbeatsCarryTheWholePictureToALateNode() {
+        Presence presenceA = new Presence();
+        Presence presenceB = new Presence();
+        Wire fromA = new Wire();
+        Cluster a = new Cluster(fromA, presenceA, "a", "v", () -> 3, Duration.ofMillis(50), Duration.ofSeconds(5),
+                ru -> { }, user -> { });
+        presenceA.join("r1", "u1", "a");
+        presenceA.join("r1", "u1", "a");
+        presenceA.join("r2", "u2", "a");
+        Cluster late = new Cluster(new Wire(), presenceB, "late", "v", () -> 0, Duration.ofSeconds(1),
+                Duration.ofSeconds(5), ru -> { }, user -> { });
+        fromA.peer = late;
+        a.start();
+        await().atMost(Duration.ofSeconds(5)).until(() -> presenceB.contains("r2", "u2"));
+        assertThat(presenceB.members("r1")).containsExactly(new Presence.Member("u1", 2, List.of("a")));
+        assertThat(late.nodes()).extracting(Cluster.NodeInfo::connections).containsExactly(0, 3);
+        a.close();
+        late.close();
+    }
+}
