@@ -45,10 +45,6 @@ public final class HistoryWindow {
         state = new State(epoch, nextOffsets);
     }
 
-    private Partition partition(Stream stream) {
-        Partition[] ps = state.partitions;
-        return ps.length == 0 ? null : ps[stream.partition(ps.length)];
-    }
 
     /** Records a message the bus delivered. Messages of one partition arrive in offset order. */
     public void append(Published message) {
@@ -78,15 +74,8 @@ public final class HistoryWindow {
 
     /** The stream's current position: the last offset this node has seen in the stream's partition. */
     public Position head(Stream stream) {
-        State st = state;
-        if (st.partitions.length == 0) {
-            return null;
-        }
-        int partition = stream.partition(st.partitions.length);
-        Partition p = st.partitions[partition];
-        synchronized (p) {
-            return new Position(st.epoch, partition, p.head);
-        }
+        Bounds b = bounds(stream);
+        return b == null ? null : new Position(b.epoch(), b.partition(), b.head());
     }
 
     /** What {@code stream} published after {@code since}; see the class comment for when that is complete. */
