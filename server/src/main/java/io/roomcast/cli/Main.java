@@ -32,8 +32,9 @@ public final class Main {
             return 2;
         }
         cl.setOut(out).setErr(err);
+        Map<String, String> environment = env;
         cl.setParameterExceptionHandler((ex, a) -> {
-            err.println("roomcast: " + ex.getMessage());
+            err.println("roomcast: " + ex.getMessage() + source(ex, a, environment));
             err.println("Run 'java -jar roomcast.jar --help' for the settings.");
             return 2;
         });
@@ -45,6 +46,21 @@ public final class Main {
             throw ex;
         });
         return cl.execute(args);
+    }
+
+    /** Where a bad value came from, when it was not on the command line: " (from ROOMCAST_PORT)". */
+    private static String source(CommandLine.ParameterException ex, String[] args, Map<String, String> env) {
+        if (!(ex.getArgSpec() instanceof CommandLine.Model.OptionSpec option)) {
+            return "";
+        }
+        String name = option.longestName();
+        for (String arg : args) {
+            if (arg.equals(name) || arg.startsWith(name + "=")) {
+                return "";
+            }
+        }
+        String envName = ConfigSources.envName(name);
+        return env.containsKey(envName) ? " (from " + envName + ")" : " (from the --config file)";
     }
 
     /**

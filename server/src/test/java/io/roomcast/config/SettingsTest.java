@@ -61,6 +61,13 @@ class SettingsTest {
     }
 
     @Test
+    void aBadEnvironmentValueNamesTheVariable() {
+        String[] r = run(Map.of("ROOMCAST_PORT", "eighty"));
+        assertThat(r[0]).isEqualTo("2");
+        assertThat(r[2].lines().findFirst().orElseThrow()).contains("--port").contains("(from ROOMCAST_PORT)");
+    }
+
+    @Test
     void anImpossibleValueFailsWithOneLineNamingTheSetting() {
         String[] r = run(Map.of("ROOMCAST_MAX_FRAME_BYTES", "10"));
         assertThat(r[0]).isEqualTo("2");
