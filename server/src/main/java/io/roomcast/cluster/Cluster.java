@@ -22,6 +22,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.function.IntSupplier;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * Presence replication and failure detection over the bus's control stream.
@@ -133,7 +134,7 @@ public final class Cluster implements AutoCloseable {
         publish(ControlMessage.left(self)).join();
     }
 
-    private java.util.concurrent.CompletableFuture<?> publish(ControlMessage message) {
+    private CompletableFuture<?> publish(ControlMessage message) {
         try {
             return bus.publish(new Envelope(Stream.CONTROL, message.type(), self, null, null, "application/json",
                     Map.of(), JSON.writeValueAsBytes(message))).exceptionally(failure -> {

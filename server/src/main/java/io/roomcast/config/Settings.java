@@ -17,6 +17,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ThreadLocalRandom;
+import io.roomcast.transport.TrustedProxies;
 
 /**
  * Every setting of a node. Picocli fills it from flags, {@code ROOMCAST_*} variables and the config file
@@ -174,7 +176,7 @@ public final class Settings {
         }
         // With --port 0 the real port is not known yet; a random suffix keeps ids unique on one host.
         return host + "-" + (port != 0 ? Integer.toString(port)
-                : Long.toString(java.util.concurrent.ThreadLocalRandom.current().nextLong(36L * 36 * 36 * 36), 36));
+                : Long.toString(ThreadLocalRandom.current().nextLong(36L * 36 * 36 * 36), 36));
     }
 
     /** The directory for this node's own files. */
@@ -214,7 +216,7 @@ public final class Settings {
             throw new ConfigException("--node-id: use 1 to 64 letters, digits or _ . -, got '" + nodeId + "'");
         }
         try {
-            new io.roomcast.transport.TrustedProxies(trustedProxies);
+            new TrustedProxies(trustedProxies);
         } catch (IllegalArgumentException e) {
             throw new ConfigException("--trusted-proxies: " + e.getMessage());
         }

@@ -11,6 +11,7 @@ import org.slf4j.LoggerFactory;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Consumer;
+import io.roomcast.bus.Stream;
 
 /**
  * The node's sink for everything the bus delivers: records it in the history window, encodes it once, and
@@ -67,7 +68,7 @@ public final class Dispatcher implements BusListener {
     @Override
     public void onMessage(Published message) {
         try {
-            if (message.stream().kind() == io.roomcast.bus.Stream.Kind.CONTROL) {
+            if (message.stream().kind() == Stream.Kind.CONTROL) {
                 history.append(message); // keeps the partition's offsets contiguous
                 control.accept(message);
                 return;

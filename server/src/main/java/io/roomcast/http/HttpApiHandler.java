@@ -26,6 +26,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import io.roomcast.bus.MessageTooLargeException;
 
 /**
  * The publish/admin HTTP API, health checks. Routes are matched on path segments; each route is one short
@@ -194,7 +195,7 @@ public final class HttpApiHandler extends SimpleChannelInboundHandler<FullHttpRe
         if (cause instanceof ApiException api) {
             return api;
         }
-        if (cause instanceof io.roomcast.bus.MessageTooLargeException) {
+        if (cause instanceof MessageTooLargeException) {
             return new ApiException(HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE, "payload-too-large", cause.getMessage());
         }
         if (cause instanceof BusUnavailableException) {

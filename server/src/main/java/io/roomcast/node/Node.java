@@ -28,6 +28,12 @@ import java.security.PublicKey;
 import java.security.SecureRandom;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.nio.charset.StandardCharsets;
+import io.roomcast.transport.TrustedProxies;
+import io.roomcast.session.Session;
+import io.roomcast.history.Recovery;
+import io.netty.handler.codec.http.websocketx.WebSocketCloseStatus;
 
 /**
  * The parts of one node and how they connect: bus to dispatcher to event loops, sessions to outbox to bus.
@@ -41,7 +47,7 @@ public final class Node {
     private final Bus bus;
     private final HistoryWindow history;
     private final Dispatcher dispatcher;
-    private final io.roomcast.history.Recovery recovery;
+    private final Recovery recovery;
     private final Presence presence = new Presence();
     private final Outbox outbox;
     private final SessionRegistry sessions = new SessionRegistry();
@@ -49,7 +55,7 @@ public final class Node {
     private final String apiKey;
     private final boolean apiKeyGenerated;
     private final ByteBufAllocator alloc = PooledByteBufAllocator.DEFAULT;
-    private final io.roomcast.transport.TrustedProxies trustedProxies;
+    private final TrustedProxies trustedProxies;
     private volatile boolean draining;
     private Cluster cluster;
     private LegacyTopicBridge legacy;
@@ -61,11 +67,11 @@ public final class Node {
         this.history = new HistoryWindow(settings.historyMaxMessages, settings.historyMaxAge,
                 System::currentTimeMillis);
         this.dispatcher = new Dispatcher(history, alloc);
-        this.recovery = new io.roomcast.history.Recovery(history, bus.logReader(), settings.recoveryMaxMessages,
+        this.recovery = new Recovery(history, bus.logReader(), settings.recoveryMaxMessages,
                 settings.recoveryMaxAge, System::currentTimeMillis);
         this.outbox = new Outbox(bus, presence, id);
         this.authenticator = authenticator(settings);
-        this.trustedProxies = new io.roomcast.transport.TrustedProxies(settings.trustedProxies);
+        this.trustedProxies = new TrustedProxies(settings.trustedProxies);
         this.apiKeyGenerated = settings.apiKey == null;
         this.apiKey = apiKeyGenerated ? generateKey() : settings.apiKey;
     }
@@ -102,12 +108,12 @@ public final class Node {
         legacy = new LegacyTopicBridge(settings.namesrv, id, settings.legacyTopic, settings.legacyTag,
                 new LegacyTopicBridge.Target() {
                     @Override
-                    public java.util.concurrent.CompletableFuture<?> broadcast(String message) {
+                    public CompletableFuture<?> broadcast(String message) {
                         return outbox.broadcast(null, null, java.util.Map.of(), bytes(message));
                     }
 
                     @Override
-                    public java.util.concurrent.CompletableFuture<?> direct(String user, String message) {
+                    public CompletableFuture<?> direct(String user, String message) {
                         return outbox.toUser(user, null, null, java.util.Map.of(), bytes(message));
                     }
                 });
@@ -119,7 +125,7 @@ public final class Node {
     }
 
     private static byte[] bytes(String s) {
-        return s.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        return s.getBytes(StandardCharsets.UTF_8);
     }
 
     /** A dead node's user left a room: tell this node's subscribers of the room. */
@@ -145,10 +151,10 @@ public final class Node {
     }
 
     private int disconnectLocally(String user) {
-        List<io.roomcast.session.Session> local = sessions.sessionsOf(user);
-        for (io.roomcast.session.Session session : local) {
+        List<Session> local = sessions.sessionsOf(user);
+        for (Session session : local) {
             session.close("disconnected by the server API", null, null,
-                    io.netty.handler.codec.http.websocketx.WebSocketCloseStatus.POLICY_VIOLATION);
+                    WebSocketCloseStatus.POLICY_VIOLATION);
         }
         return local.size();
     }
@@ -217,7 +223,7 @@ public final class Node {
         return history;
     }
 
-    public io.roomcast.history.Recovery recovery() {
+    public Recovery recovery() {
         return recovery;
     }
 
@@ -250,7 +256,7 @@ public final class Node {
         return apiKeyGenerated;
     }
 
-    public io.roomcast.transport.TrustedProxies trustedProxies() {
+    public TrustedProxies trustedProxies() {
         return trustedProxies;
     }
 

@@ -26,6 +26,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicLong;
+import io.roomcast.bus.Stream;
 
 /**
  * The state of one STOMP connection: who it is, what it subscribes to, and the socket it writes to.
@@ -109,7 +110,7 @@ public final class Session {
             subscriptions = new LinkedHashMap<>(4);
         }
         Subscription sub = new Subscription(this, subId, destination,
-                destination.kind() == Destination.Kind.USER ? io.roomcast.bus.Stream.user(user) : destination.stream());
+                destination.kind() == Destination.Kind.USER ? Stream.user(user) : destination.stream());
         subscriptions.put(subId, sub);
         if (sub.stream() != null) {
             fanout.add(sub);

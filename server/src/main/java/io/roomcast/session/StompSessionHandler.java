@@ -31,6 +31,8 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.CompletionException;
+import io.roomcast.bus.MessageTooLargeException;
 
 /**
  * The STOMP state machine of one connection: one {@code switch} on the command, one short method per command.
@@ -378,9 +380,9 @@ public final class StompSessionHandler extends SimpleChannelInboundHandler<Stomp
         }
         published.whenComplete((position, failure) -> session.channel().eventLoop().execute(() -> {
             if (failure != null) {
-                Throwable cause = failure instanceof java.util.concurrent.CompletionException && failure.getCause() != null
+                Throwable cause = failure instanceof CompletionException && failure.getCause() != null
                         ? failure.getCause() : failure;
-                session.refuse(cause instanceof io.roomcast.bus.MessageTooLargeException ? "too-large" : "bus-unavailable",
+                session.refuse(cause instanceof MessageTooLargeException ? "too-large" : "bus-unavailable",
                         "the message was not published: " + cause.getMessage(), receipt);
             } else {
                 receipt(receipt, position);

@@ -6,6 +6,7 @@ import io.netty.buffer.Unpooled;
 import io.roomcast.bus.Stream;
 import io.roomcast.stomp.StompCommand;
 import io.roomcast.stomp.StompEncoder;
+import io.roomcast.delivery.EncodedMessage;
 
 /**
  * One SUBSCRIBE of one session. Confined to the session's event loop.
@@ -22,7 +23,7 @@ public final class Subscription {
     private final byte[] framePrefix;
     long lastOffset = Long.MIN_VALUE;
     /** Live messages held back while a replay from the log is being read; null when not replaying. */
-    private java.util.List<io.roomcast.delivery.EncodedMessage> held;
+    private java.util.List<EncodedMessage> held;
     private boolean heldOverflow;
 
     /** Most live messages held during one replay; past it the replay is answered as not recovered. */
@@ -78,7 +79,7 @@ public final class Subscription {
     }
 
     /** Keeps a live message (one more reference) until the replay ends. */
-    void hold(io.roomcast.delivery.EncodedMessage message) {
+    void hold(EncodedMessage message) {
         if (held.size() >= MAX_HELD) {
             heldOverflow = true;
             return;
@@ -87,8 +88,8 @@ public final class Subscription {
     }
 
     /** Ends the replay; the caller delivers and then releases what was held. */
-    java.util.List<io.roomcast.delivery.EncodedMessage> endReplay() {
-        java.util.List<io.roomcast.delivery.EncodedMessage> h = held == null ? java.util.List.of() : held;
+    java.util.List<EncodedMessage> endReplay() {
+        java.util.List<EncodedMessage> h = held == null ? java.util.List.of() : held;
         held = null;
         return h;
     }

@@ -3,6 +3,7 @@ package io.roomcast.stomp;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.ByteBufUtil;
+import java.nio.charset.StandardCharsets;
 
 /**
  * Encodes server frames. Stateless and thread-safe.
@@ -31,7 +32,7 @@ public final class StompEncoder {
     }
 
     public static void writeCommand(ByteBuf buf, StompCommand command) {
-        buf.writeCharSequence(command.name(), java.nio.charset.StandardCharsets.US_ASCII);
+        buf.writeCharSequence(command.name(), StandardCharsets.US_ASCII);
         buf.writeByte('\n');
     }
 

@@ -13,6 +13,7 @@ import io.roomcast.http.JsonHttpObjectAggregator;
 import io.roomcast.node.Node;
 import io.roomcast.session.StompSessionHandler;
 import io.roomcast.stomp.StompDecoder;
+import io.netty.channel.group.ChannelGroup;
 
 /**
  * Builds each connection's pipeline:
@@ -26,10 +27,10 @@ public final class RoomcastInitializer extends ChannelInitializer<SocketChannel>
     private final Node node;
     private final HttpApiHandler api;
     private final WebSocketServerProtocolConfig wsConfig;
-    private final io.netty.channel.group.ChannelGroup channels;
+    private final ChannelGroup channels;
 
     /** @param channels every open connection, so that a drain can reach those that never sent CONNECT */
-    public RoomcastInitializer(Node node, io.netty.channel.group.ChannelGroup channels) {
+    public RoomcastInitializer(Node node, ChannelGroup channels) {
         this.node = node;
         this.channels = channels;
         this.api = new HttpApiHandler(node);

@@ -21,6 +21,13 @@ import io.roomcast.session.Session;
 import java.net.InetSocketAddress;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import io.roomcast.session.Channels;
+import io.netty.util.concurrent.GlobalEventExecutor;
+import io.netty.handler.codec.http.websocketx.WebSocketCloseStatus;
+import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
+import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.ChannelFutureListener;
 
 /**
  * A running node: binds the port, owns the event loops. Use {@link #start} and {@link #close}; the real port
@@ -33,8 +40,8 @@ public final class RoomcastServer implements AutoCloseable {
     private EventLoopGroup boss;
     private EventLoopGroup workers;
     private Channel serverChannel;
-    private final io.netty.channel.group.ChannelGroup channels =
-            new io.netty.channel.group.DefaultChannelGroup(io.netty.util.concurrent.GlobalEventExecutor.INSTANCE);
+    private final ChannelGroup channels =
+            new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
 
     public RoomcastServer(Node node) {
         this.node = node;
@@ -103,10 +110,10 @@ public final class RoomcastServer implements AutoCloseable {
         }
         // Connections still in their handshake or before CONNECT were not sessions yet: they get 1012 too.
         for (Channel ch : channels) {
-            if (Boolean.TRUE.equals(ch.attr(io.roomcast.session.Channels.UPGRADED).get())) {
-                ch.writeAndFlush(new io.netty.handler.codec.http.websocketx.CloseWebSocketFrame(
-                        io.netty.handler.codec.http.websocketx.WebSocketCloseStatus.SERVICE_RESTART, "node restarting"))
-                        .addListener(io.netty.channel.ChannelFutureListener.CLOSE);
+            if (Boolean.TRUE.equals(ch.attr(Channels.UPGRADED).get())) {
+                ch.writeAndFlush(new CloseWebSocketFrame(
+                        WebSocketCloseStatus.SERVICE_RESTART, "node restarting"))
+                        .addListener(ChannelFutureListener.CLOSE);
             } else {
                 ch.close();
             }

@@ -34,6 +34,8 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.stream.Stream;
+import java.util.function.Supplier;
+import io.roomcast.bus.LogReader;
 
 /**
  * The cluster bus. Publishes with a {@link Queues.Selector} keyed by stream; consumes every queue in
@@ -294,7 +296,7 @@ public final class RocketMqBus implements Bus {
     static final class Lane {
         private CompletableFuture<?> tail = CompletableFuture.completedFuture(null);
 
-        synchronized <T> CompletableFuture<T> then(java.util.function.Supplier<CompletableFuture<T>> send) {
+        synchronized <T> CompletableFuture<T> then(Supplier<CompletableFuture<T>> send) {
             CompletableFuture<T> next = tail.handle((ignored, failure) -> null).thenCompose(ignored -> send.get());
             tail = next;
             return next;
@@ -341,7 +343,7 @@ public final class RocketMqBus implements Bus {
     }
 
     @Override
-    public io.roomcast.bus.LogReader logReader() {
+    public LogReader logReader() {
         return logReader;
     }
 

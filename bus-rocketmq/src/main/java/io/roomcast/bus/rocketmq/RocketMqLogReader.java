@@ -16,6 +16,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.function.Supplier;
+import org.apache.rocketmq.client.MQAdmin;
 
 /**
  * Reads a queue of the bus topic back from the broker with a {@link DefaultLitePullConsumer}: {@code assign},
@@ -30,7 +31,7 @@ final class RocketMqLogReader implements LogReader, AutoCloseable {
     private static final long POLL_TIMEOUT_MS = 1000;
 
     private final RocketMqBusConfig config;
-    private final org.apache.rocketmq.client.MQAdmin admin;
+    private final MQAdmin admin;
     private final Supplier<Queues> queues;
     private final Supplier<String> epoch;
     private final ExecutorService thread = Executors.newSingleThreadExecutor(r -> {
@@ -40,7 +41,7 @@ final class RocketMqLogReader implements LogReader, AutoCloseable {
     });
     private DefaultLitePullConsumer consumer;
 
-    RocketMqLogReader(RocketMqBusConfig config, org.apache.rocketmq.client.MQAdmin admin, Supplier<Queues> queues,
+    RocketMqLogReader(RocketMqBusConfig config, MQAdmin admin, Supplier<Queues> queues,
                       Supplier<String> epoch) {
         this.config = config;
         this.admin = admin;
