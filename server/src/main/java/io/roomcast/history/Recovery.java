@@ -23,9 +23,9 @@ import java.util.function.LongSupplier;
  * message older than {@code maxAge}, is answered {@code recovered=false}; so is a log that no longer holds the
  * oldest missed message. A partial replay is never passed off as complete.
  *
- * <p>Shared reads: while a read of a partition is in flight, a resume that needs the same partition from the
- * same offset or later waits for that read instead of starting its own, so a crowd of clients resuming
- * at once (after a node dies) costs one scan per partition.
+ * <p>Shared reads: while a read of a partition is in flight, a resume whose range it covers waits for that
+ * read instead of starting its own, so a crowd of clients resuming from the same moment (after a node dies)
+ * costs one scan per partition.
  *
  * <p>Thread-safe. Futures complete on the log reader's thread, never on an event loop's.
  */
@@ -57,76 +57,75 @@ public final class Recovery {
     /**
      * Whether resuming {@code stream} from {@code since} needs the log: the window doesn't reach back, but the
      * position is one this bus could still hold. Cheap; call on the event loop to choose the path.
+     *
+     * @return the window's bounds when the log is needed, else null
      */
-    public boolean needsLog(Stream stream, Position since) {
+    public HistoryWindow.Bounds needsLog(Stream stream, Position since) {
         if (reader == null || since == null) {
-            return false;
+            return null;
         }
         HistoryWindow.Bounds b = window.bounds(stream);
-        return b != null && since.epoch().equals(b.epoch()) && since.partition() == b.partition()
+        boolean needed = b != null && since.epoch().equals(b.epoch()) && since.partition() == b.partition()
                 && since.offset() < b.floor() - 1 && since.offset() <= b.head();
+        return needed ? b : null;
     }
 
-    /** Resumes from the window and the log; never fails: a failure is {@code recovered=false}. */
-    public CompletableFuture<Replay> since(Stream stream, Position since) {
-        return deep(stream, since, 0).exceptionally(failure -> {
-            log.warn("deep recovery of {} from {} failed: {}", stream, since, failure.toString());
-            return notRecovered(stream);
-        });
-    }
-
-    private CompletableFuture<Replay> deep(Stream stream, Position since, int attempt) {
-        HistoryWindow.Bounds b = window.bounds(stream);
-        if (b == null || attempt > 2) {
-            log.info("resume of {} from {}: the window kept moving past the log reads; not recovered", stream, since);
-            return CompletableFuture.completedFuture(notRecovered(stream));
-        }
+    /**
+     * The messages of {@code stream} after {@code since} and before the window's floor, read from the log.
+     * The caller takes the rest from the window (at the same moment it took {@code bounds}) and from live
+     * delivery, so nothing here races with the window moving on. Never fails: a failure, a hole in the log or
+     * a replay past the bounds is {@code recovered=false}. The returned replay has no head.
+     */
+    public CompletableFuture<Replay> fromLog(Stream stream, Position since, HistoryWindow.Bounds bounds) {
         long from = since.offset() + 1;
-        // Read up to the window's head, not just its floor: the window may move on while the log is read.
-        long to = b.head() + 1;
-        if (from >= b.floor()) {
-            return CompletableFuture.completedFuture(window.since(stream, since));
-        }
+        long to = bounds.floor();
         if (to - from > maxMessages) {
-            log.debug("resume of {} from {} needs {} messages; the bound is {}", stream, since, to - from, maxMessages);
-            return CompletableFuture.completedFuture(notRecovered(stream));
+            log.info("resume of {} from {} needs {} messages from the log; the bound is {}; not recovered",
+                    stream, since, to - from, maxMessages);
+            return CompletableFuture.completedFuture(new Replay(false, null, List.of()));
         }
-        return shared(b.partition(), from, to).thenCompose(read -> {
-            List<Published> missed = new ArrayList<>();
-            long expected = from;
-            for (Published m : read) {
-                if (m.offset() < from) {
-                    continue;
-                }
-                if (m.offset() != expected) {
-                    log.info("resume of {} from {}: the log has no offset {}; not recovered", stream, since, expected);
-                    return CompletableFuture.completedFuture(notRecovered(stream));
-                }
-                if (expected == from && m.timestampMillis() < clock.getAsLong() - maxAgeMillis) {
-                    return CompletableFuture.completedFuture(notRecovered(stream)); // older than the bound
-                }
-                expected++;
-                if (m.stream().equals(stream)) {
-                    missed.add(m);
-                }
-            }
-            long readUpTo = expected - 1;
-            log.debug("resume of {} from {}: read offsets {}..{} of the log", stream, since, from, readUpTo);
-            Position joint = new Position(since.epoch(), since.partition(), readUpTo);
-            Replay rest = window.since(stream, joint);
-            if (!rest.recovered()) {
-                // The window moved on while the log was read: read again from where this read ended.
-                return deep(stream, joint, attempt + 1).thenApply(more -> more.recovered()
-                        ? new Replay(true, more.head(), concat(missed, more.messages())) : more);
-            }
-            return CompletableFuture.completedFuture(new Replay(true, rest.head(), concat(missed, rest.messages())));
-        });
+        return shared(bounds.partition(), from, to).thenApply(read -> check(stream, since, from, to, read))
+                .exceptionally(failure -> {
+                    log.warn("deep recovery of {} from {} failed: {}", stream, since, failure.toString());
+                    return new Replay(false, null, List.of());
+                });
     }
 
-    /** A read of {@code [from, to)}, shared with one already in flight that starts at or before {@code from}. */
+    private Replay check(Stream stream, Position since, long from, long to, List<Published> read) {
+        List<Published> missed = new ArrayList<>();
+        long expected = from;
+        for (Published m : read) {
+            if (m.offset() < from || m.offset() >= to) {
+                continue;
+            }
+            if (m.offset() != expected) {
+                break;
+            }
+            if (expected == from && m.timestampMillis() < clock.getAsLong() - maxAgeMillis) {
+                log.info("resume of {} from {}: the first missed message is older than {} ms; not recovered",
+                        stream, since, maxAgeMillis);
+                return new Replay(false, null, List.of());
+            }
+            expected++;
+            if (m.stream().equals(stream)) {
+                missed.add(m);
+            }
+        }
+        if (expected != to) {
+            log.info("resume of {} from {}: the log holds offsets only up to {} of {}..{}; not recovered",
+                    stream, since, expected - 1, from, to - 1);
+            return new Replay(false, null, List.of());
+        }
+        return new Replay(true, null, missed);
+    }
+
+    /**
+     * A read of {@code [from, to)}, shared with one already in flight that covers it (starts at or before
+     * {@code from} and ends at or after {@code to}).
+     */
     private CompletableFuture<List<Published>> shared(int partition, long from, long to) {
         Read current = inFlight.get(partition);
-        if (current != null && current.from() <= from && !current.messages().isDone()) {
+        if (current != null && current.from() <= from && current.to() >= to && !current.messages().isDone()) {
             return current.messages();
         }
         Read read = new Read(from, to, reader.read(partition, from, to));
@@ -135,14 +134,4 @@ public final class Recovery {
         return read.messages();
     }
 
-    private Replay notRecovered(Stream stream) {
-        return new Replay(false, window.head(stream), List.of());
-    }
-
-    private static List<Published> concat(List<Published> a, List<Published> b) {
-        List<Published> all = new ArrayList<>(a.size() + b.size());
-        all.addAll(a);
-        all.addAll(b);
-        return all;
-    }
 }

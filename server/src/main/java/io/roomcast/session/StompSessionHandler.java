@@ -14,6 +14,7 @@ import io.roomcast.bus.Position;
 import io.roomcast.bus.Published;
 import io.roomcast.config.Settings;
 import io.roomcast.delivery.EncodedMessage;
+import io.roomcast.history.HistoryWindow;
 import io.roomcast.history.Replay;
 import io.roomcast.node.Node;
 import io.roomcast.room.Refusal;
@@ -24,6 +25,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
 
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -254,8 +256,9 @@ public final class StompSessionHandler extends SimpleChannelInboundHandler<Stomp
         Destination destination = Destination.forSubscribe(destinationText, settings.maxRoomLength);
         Subscription sub = session.subscribe(id, destination);
         Position sincePosition = Position.parse(since);
-        if (sub.stream() != null && node.recovery().needsLog(sub.stream(), sincePosition)) {
-            replayFromLog(sub, since, sincePosition, receipt);
+        HistoryWindow.Bounds deep = sub.stream() == null ? null : node.recovery().needsLog(sub.stream(), sincePosition);
+        if (deep != null) {
+            replayFromLog(sub, since, sincePosition, deep, receipt);
             if (destination.kind() == Destination.Kind.ROOM && session.enterRoom(destination.room())) {
                 node.outbox().enter(destination.room(), session.user());
             }
@@ -285,23 +288,35 @@ public final class StompSessionHandler extends SimpleChannelInboundHandler<Stomp
     }
 
     /**
-     * A resume older than the window: the log is read off the event loop while live messages for this
-     * subscription are held back; then the recovery event, the replay and the held messages go out in order.
+     * A resume older than the window. Three parts, taken so that none can race with another: the window's
+     * messages now (floor..head, on this loop), the older ones from the log (read off the event loop), and
+     * everything after head live (held back meanwhile, since the subscription is already registered). Then
+     * the recovery event, log part, window part and held messages go out in order; the offset check drops any
+     * overlap.
      */
-    private void replayFromLog(Subscription sub, String since, Position sincePosition, String receipt) {
+    private void replayFromLog(Subscription sub, String since, Position sincePosition, HistoryWindow.Bounds bounds,
+                               String receipt) {
         sub.startReplay();
-        node.recovery().since(sub.stream(), sincePosition).whenComplete((replay, failure) ->
-                session.channel().eventLoop().execute(() -> finishReplay(sub, since, replay, receipt)));
+        Replay windowPart = node.history().since(sub.stream(), new Position(bounds.epoch(), bounds.partition(),
+                bounds.floor() - 1));
+        node.recovery().fromLog(sub.stream(), sincePosition, bounds).whenComplete((logPart, failure) ->
+                session.channel().eventLoop().execute(() -> finishReplay(sub, since, logPart, windowPart, receipt)));
     }
 
-    private void finishReplay(Subscription sub, String since, Replay replay, String receipt) {
+    private void finishReplay(Subscription sub, String since, Replay logPart, Replay windowPart, String receipt) {
         List<EncodedMessage> held = sub.endReplay();
         try {
             if (session.isClosing() || session.subscription(sub.id()) != sub) {
                 return;
             }
-            Replay answer = replay == null || sub.heldOverflow()
-                    ? new Replay(false, node.history().head(sub.stream()), List.of()) : replay;
+            boolean complete = logPart != null && logPart.recovered() && windowPart.recovered() && !sub.heldOverflow();
+            List<Published> missed = new ArrayList<>();
+            if (complete) {
+                missed.addAll(logPart.messages());
+                missed.addAll(windowPart.messages());
+            }
+            Replay answer = new Replay(complete, complete ? windowPart.head() : node.history().head(sub.stream()),
+                    missed);
             Position head = writeReplay(sub, since, answer);
             if (head != null) {
                 sub.advance(head.offset());
