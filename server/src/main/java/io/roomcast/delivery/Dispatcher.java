@@ -68,13 +68,12 @@ public final class Dispatcher implements BusListener {
     @Override
     public void onMessage(Published message) {
         try {
+            history.append(message); // control messages too: they keep the partition's offsets contiguous
             if (message.stream().kind() == Stream.Kind.CONTROL) {
-                history.append(message); // keeps the partition's offsets contiguous
                 control.accept(message);
-                return;
+            } else {
+                fanOut(EncodedMessage.encode(alloc, message));
             }
-            history.append(message);
-            fanOut(EncodedMessage.encode(alloc, message));
         } catch (RuntimeException | Error e) {
             failures.increment();
             log.error("could not dispatch {}; it is in history but not delivered live", message.position(), e);

@@ -210,11 +210,6 @@ public final class HttpApiHandler extends SimpleChannelInboundHandler<FullHttpRe
         Responses.error(ctx, e, keepAlive);
     }
 
-    @Override
-    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        ctx.fireExceptionCaught(cause);
-    }
-
     /** The presence answer, in DESIGN.md's field order. */
     record PresenceView(String room, List<Presence.Member> users) {
     }

@@ -152,10 +152,6 @@ public final class Session {
         return rooms != null && rooms.containsKey(room);
     }
 
-    int roomCount() {
-        return rooms == null ? 0 : rooms.size();
-    }
-
     // ---- writing ----
 
     /**

@@ -1,7 +1,6 @@
 package io.roomcast.stomp;
 
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 
@@ -65,10 +64,6 @@ public final class StompHeaders {
                 target.putIfAbsent(name, values.get(i));
             }
         }
-    }
-
-    public List<String> names() {
-        return Collections.unmodifiableList(names);
     }
 
     @Override

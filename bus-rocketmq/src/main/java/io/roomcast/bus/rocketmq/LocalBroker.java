@@ -38,11 +38,6 @@ public final class LocalBroker implements AutoCloseable {
         this.dir = dir;
     }
 
-    /** The NameServer's port. */
-    public int namesrvPort() {
-        return Integer.parseInt(namesrv.substring(namesrv.lastIndexOf(':') + 1));
-    }
-
     public int brokerPort() {
         return brokerPort;
     }
