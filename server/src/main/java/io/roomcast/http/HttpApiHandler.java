@@ -14,7 +14,6 @@ import io.netty.handler.codec.http.QueryStringDecoder;
 import io.roomcast.bus.BusUnavailableException;
 import io.roomcast.bus.Position;
 import io.roomcast.node.Node;
-import io.roomcast.room.Presence;
 import io.roomcast.room.Refusal;
 import io.roomcast.session.Channels;
 import io.roomcast.session.Destination;
@@ -38,6 +37,7 @@ import io.roomcast.bus.MessageTooLargeException;
 public final class HttpApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     private final Node node;
     private final byte[] apiKey;
+    private final StaticFiles files = new StaticFiles();
 
     public HttpApiHandler(Node node) {
         this.node = node;
@@ -83,10 +83,19 @@ public final class HttpApiHandler extends SimpleChannelInboundHandler<FullHttpRe
                         keepAlive);
                 return;
             }
+            case "/info" -> {
+                allow(method, HttpMethod.GET);
+                Responses.json(ctx, HttpResponseStatus.OK, clientInfo(), keepAlive);
+                return;
+            }
             default -> {
             }
         }
-        if (s.isEmpty() || !s.get(0).equals("api")) {
+        if (!s.get(0).equals("api") && files.has(path)) {
+            files.serve(ctx, request, path, keepAlive);
+            return;
+        }
+        if (!s.get(0).equals("api")) {
             throw new ApiException(HttpResponseStatus.NOT_FOUND, "not-found", "no route for " + path);
         }
         authorize(request);
@@ -110,8 +119,7 @@ public final class HttpApiHandler extends SimpleChannelInboundHandler<FullHttpRe
         if (s.size() == 4 && s.get(1).equals("rooms") && s.get(3).equals("presence")) {
             allow(method, HttpMethod.GET);
             String room = room(s.get(2));
-            List<Presence.Member> members = node.presence().members(room);
-            return CompletableFuture.completedFuture(new PresenceView(room, members));
+            return CompletableFuture.completedFuture(node.presence().view(room));
         }
         if (s.size() == 2 && s.get(1).equals("rooms")) {
             allow(method, HttpMethod.GET);
@@ -136,6 +144,15 @@ public final class HttpApiHandler extends SimpleChannelInboundHandler<FullHttpRe
             return CompletableFuture.completedFuture(Map.of("nodes", nodeInfos()));
         }
         throw new ApiException(HttpResponseStatus.NOT_FOUND, "not-found", "no route for " + path);
+    }
+
+    /** What a browser client needs before it connects; no secrets, so no key. */
+    private Map<String, Object> clientInfo() {
+        Map<String, Object> info = new LinkedHashMap<>();
+        info.put("node", node.id());
+        info.put("version", Node.VERSION);
+        info.put("auth", node.settings().auth.name());
+        return info;
     }
 
     private List<Map<String, Object>> nodeInfos() {
@@ -208,10 +225,6 @@ public final class HttpApiHandler extends SimpleChannelInboundHandler<FullHttpRe
     /** Answers an error as JSON; the one place where failures turn into responses. */
     static void respondError(ChannelHandlerContext ctx, ApiException e, boolean keepAlive) {
         Responses.error(ctx, e, keepAlive);
-    }
-
-    /** The presence answer, in DESIGN.md's field order. */
-    record PresenceView(String room, List<Presence.Member> users) {
     }
 
     /** A publish request body: {@code {"data": ..., "from"?: "...", "headers"?: {...}}}. */

@@ -66,6 +66,11 @@ public final class Presence {
         return members;
     }
 
+    /** The members of {@code room} as the HTTP API and the STOMP presence query answer them. */
+    public View view(String room) {
+        return new View(room, members(room));
+    }
+
     /** What {@code node} contributes: room -> user -> sessions. A copy. */
     public synchronized Map<String, Map<String, Integer>> snapshotOf(String node) {
         Map<String, Map<String, Integer>> out = new TreeMap<>();
@@ -119,6 +124,10 @@ public final class Presence {
         Map<String, Integer> sizes = new TreeMap<>();
         rooms.forEach((room, users) -> sizes.put(room, users.size()));
         return sizes;
+    }
+
+    /** A room's members, in DESIGN.md's field order: {@code {"room": ..., "users": [...]}}. */
+    public record View(String room, List<Member> users) {
     }
 
     /** A user in a room. */

@@ -11,10 +11,10 @@ import java.util.regex.Pattern;
  * @param kind   what it is
  * @param text   the destination exactly as the client wrote it (aliases stay aliases on the way back)
  * @param stream the bus stream behind it; null for {@link Kind#ERRORS} and the send-only kinds
- * @param room   the room for {@link Kind#ROOM} and {@link Kind#POST}, else null
+ * @param room   the room for {@link Kind#ROOM}, {@link Kind#PRESENCE} and {@link Kind#POST}, else null
  */
 public record Destination(Kind kind, String text, Stream stream, String room) {
-    public enum Kind { ROOM, USER, BROADCAST, ERRORS, POST, WHISPER }
+    public enum Kind { ROOM, USER, BROADCAST, ERRORS, PRESENCE, POST, WHISPER }
 
     public static final String ROOM_TOPIC_PREFIX = "/topic/room.";
     public static final String ROOM_SEND_PREFIX = "/app/room.";
@@ -24,6 +24,8 @@ public record Destination(Kind kind, String text, Stream stream, String room) {
     public static final String BROADCAST_TOPIC_ALIAS = "/topic/sendTopic";
     public static final String ERRORS_QUEUE = "/user/queue/errors";
     public static final String WHISPER = "/app/whisper";
+    /** A one-shot subscription: answered with one {@code event:presence} MESSAGE, then nothing more. */
+    public static final String PRESENCE_PREFIX = "/app/presence.";
 
     public static final int DEFAULT_MAX_ROOM_LENGTH = 64;
     private static final Pattern ROOM_SYNTAX = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.~-]*");
@@ -34,12 +36,17 @@ public record Destination(Kind kind, String text, Stream stream, String room) {
             String room = room(text.substring(ROOM_TOPIC_PREFIX.length()), maxRoomLength);
             return new Destination(Kind.ROOM, text, Stream.room(room), room);
         }
+        if (text.startsWith(PRESENCE_PREFIX)) {
+            String room = room(text.substring(PRESENCE_PREFIX.length()), maxRoomLength);
+            return new Destination(Kind.PRESENCE, text, Stream.room(room), room);
+        }
         return switch (text) {
             case USER_QUEUE, USER_QUEUE_ALIAS -> new Destination(Kind.USER, text, null, null);
             case BROADCAST_TOPIC, BROADCAST_TOPIC_ALIAS -> new Destination(Kind.BROADCAST, text, Stream.BROADCAST, null);
             case ERRORS_QUEUE -> new Destination(Kind.ERRORS, text, null, null);
             default -> throw new Refusal("unknown-destination", "cannot subscribe to '" + text + "': use "
-                    + ROOM_TOPIC_PREFIX + "{room}, " + USER_QUEUE + ", " + BROADCAST_TOPIC + " or " + ERRORS_QUEUE);
+                    + ROOM_TOPIC_PREFIX + "{room}, " + USER_QUEUE + ", " + BROADCAST_TOPIC + ", " + ERRORS_QUEUE + " or "
+                    + PRESENCE_PREFIX + "{room}");
         };
     }
 

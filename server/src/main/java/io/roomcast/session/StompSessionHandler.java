@@ -1,5 +1,7 @@
 package io.roomcast.session;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.handler.codec.http.websocketx.WebSocketCloseStatus;
@@ -51,7 +53,9 @@ public final class StompSessionHandler extends SimpleChannelInboundHandler<Stomp
     private static final Set<String> RESERVED_HEADERS = Set.of("destination", "receipt", "content-length",
             "content-type", "transaction", "room", "to", "from", "event", "position", "message-id", "subscription",
             "user", "id", "ack", "since", "recovered");
+    /** Numbers the server's own MESSAGEs (recovery and presence answers), which have no bus position. */
     private static final AtomicLong RECOVERY_IDS = new AtomicLong();
+    private static final ObjectMapper JSON = new ObjectMapper();
 
     private final Node node;
     private final Settings settings;
@@ -249,11 +253,15 @@ public final class StompSessionHandler extends SimpleChannelInboundHandler<Stomp
         if (session.subscription(id) != null) {
             throw new Refusal("duplicate-subscription", "subscription id '" + id + "' is already in use");
         }
+        Destination destination = Destination.forSubscribe(destinationText, settings.maxRoomLength);
+        if (destination.kind() == Destination.Kind.PRESENCE) {
+            answerPresence(id, destination, receipt);
+            return;
+        }
         if (session.subscriptionCount() >= settings.maxSubscriptions) {
             throw new Refusal("too-many-subscriptions", "a connection may hold at most "
                     + settings.maxSubscriptions + " subscriptions");
         }
-        Destination destination = Destination.forSubscribe(destinationText, settings.maxRoomLength);
         Subscription sub = session.subscribe(id, destination);
         Position sincePosition = Position.parse(since);
         HistoryWindow.Bounds deep = sub.stream() == null ? null : node.recovery().needsLog(sub.stream(), sincePosition);
@@ -272,6 +280,38 @@ public final class StompSessionHandler extends SimpleChannelInboundHandler<Stomp
         if (destination.kind() == Destination.Kind.ROOM && session.enterRoom(destination.room())) {
             node.outbox().enter(destination.room(), session.user());
         }
+        receipt(receipt, head);
+        session.channel().flush();
+    }
+
+    /**
+     * The members of a room the user is in, as one MESSAGE ({@code event:presence}, a JSON body like the HTTP
+     * API's). Nothing is registered: the subscription ends with its answer, as Spring's
+     * {@code @SubscribeMapping} replies do. Its {@code position} is the room stream's head when the list was
+     * taken, so that a client applies only the {@code join}/{@code leave} events after it.
+     */
+    private void answerPresence(String id, Destination destination, String receipt) throws Refusal {
+        String room = destination.room();
+        if (!node.presence().contains(room, session.user())) {
+            throw new Refusal("not-a-member", "you are not in room '" + room + "': SUBSCRIBE to "
+                    + Destination.ROOM_TOPIC_PREFIX + room + " before asking who is in it");
+        }
+        byte[] body;
+        try {
+            body = JSON.writeValueAsBytes(node.presence().view(room));
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+        Position head = node.history().head(destination.stream());
+        StompHeaders h = new StompHeaders(8)
+                .add("subscription", id)
+                .add("destination", destination.text())
+                .add("message-id", "presence-" + RECOVERY_IDS.incrementAndGet())
+                .add("event", "presence")
+                .add("room", room)
+                .addIfPresent("position", head == null ? null : head.toString())
+                .add("content-type", "application/json");
+        session.write(StompCommand.MESSAGE, h, body);
         receipt(receipt, head);
         session.channel().flush();
     }

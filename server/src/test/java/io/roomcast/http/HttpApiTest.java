@@ -9,6 +9,9 @@ import org.junit.jupiter.api.Test;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.Socket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 
@@ -141,5 +144,54 @@ class HttpApiTest {
             InputStream in = socket.getInputStream();
             assertThat(new String(in.readAllBytes(), StandardCharsets.UTF_8)).startsWith("HTTP/1.1 400");
         }
+    }
+
+    @Test
+    void theDemoPageAndItsAssetsAreServedWithoutAKey() {
+        HttpResponse<String> page = node.request("GET", "/", null, null);
+        assertThat(page.statusCode()).isEqualTo(200);
+        assertThat(page.headers().firstValue("content-type")).hasValue("text/html; charset=utf-8");
+        assertThat(page.headers().firstValue("content-security-policy")).hasValueSatisfying(
+                csp -> assertThat(csp).contains("default-src 'self'"));
+        assertThat(page.body()).contains("<title>Roomcast").contains("/app.js");
+        assertThat(node.request("GET", "/admin", null, null).body()).contains("Roomcast admin");
+        HttpResponse<String> client = node.request("GET", "/roomcast-client.js", null, null);
+        assertThat(client.headers().firstValue("content-type")).hasValue("text/javascript; charset=utf-8");
+        assertThat(client.body()).contains("since");
+        // The STOMP client comes from the WebJar, with or without its version in the path.
+        HttpResponse<String> stompjs = node.request("GET", "/webjars/stomp__stompjs/esm6/index.js", null, null);
+        assertThat(stompjs.statusCode()).isEqualTo(200);
+        assertThat(stompjs.body()).contains("export * from './client.js'");
+        assertThat(node.request("GET", "/webjars/stomp__stompjs/esm6/client.js", null, null).statusCode())
+                .isEqualTo(200);
+    }
+
+    @Test
+    void anUnchangedAssetIsA304() throws Exception {
+        HttpResponse<String> first = node.request("GET", "/style.css", null, null);
+        String etag = first.headers().firstValue("etag").orElseThrow();
+        var request = HttpRequest.newBuilder(URI.create(node.httpUrl("/style.css")))
+                .header("If-None-Match", etag).build();
+        var second = HttpClient.newHttpClient().send(request, HttpResponse.BodyHandlers.ofString());
+        assertThat(second.statusCode()).isEqualTo(304);
+        assertThat(second.body()).isEmpty();
+    }
+
+    @Test
+    void staticFilesRefuseOtherMethodsAndPathsOutsideTheirRoots() {
+        assertError(node.request("POST", "/", "{}", null), 405, "method-not-allowed");
+        assertError(node.request("GET", "/web/index.html", null, null), 404, "not-found");
+        assertError(node.request("GET", "/webjars/stomp__stompjs/../../../logback.xml", null, null), 404,
+                "not-found");
+        assertError(node.request("GET", "/webjars/nothing-here/x.js", null, null), 404, "not-found");
+        assertError(node.request("GET", "/.hidden", null, null), 404, "not-found");
+    }
+
+    @Test
+    void infoTellsABrowserHowToSignIn() {
+        HttpResponse<String> r = node.request("GET", "/info", null, null);
+        assertThat(r.statusCode()).isEqualTo(200);
+        assertThat(r.body()).contains("\"node\":\"test-node\"").contains("\"auth\":\"insecure\"")
+                .doesNotContain(TestNode.API_KEY);
     }
 }

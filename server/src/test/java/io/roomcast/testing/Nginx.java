@@ -98,6 +98,10 @@ public final class Nginx implements AutoCloseable {
         return "ws://127.0.0.1:" + port + "/ws";
     }
 
+    public String httpUrl() {
+        return "http://127.0.0.1:" + port + "/";
+    }
+
     public Path dir() {
         return dir;
     }

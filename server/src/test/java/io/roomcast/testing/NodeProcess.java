@@ -48,15 +48,28 @@ public final class NodeProcess implements AutoCloseable {
 
     /** Starts a clustered node and waits only until it listens (its bus may not be ready). */
     public static NodeProcess startUnready(String id, String namesrv, String... extraArgs) throws Exception {
+        List<String> args = new ArrayList<>(List.of("--bus", "rocketmq", "--namesrv", namesrv,
+                "--node-heartbeat", "300ms", "--node-timeout", "2s", "--partitions", "8"));
+        args.addAll(List.of(extraArgs));
+        return launch(id, args);
+    }
+
+    /** Starts a node on the embedded default (memory bus), as the README's first command does. */
+    public static NodeProcess startEmbedded(String id, String... extraArgs) throws Exception {
+        NodeProcess node = launch(id, List.of(extraArgs));
+        await().atMost(Duration.ofSeconds(60)).until(node::isReady);
+        return node;
+    }
+
+    private static NodeProcess launch(String id, List<String> args) throws Exception {
         Path logs = Path.of("target", "nodes");
         Files.createDirectories(logs);
         Path dataDir = Files.createTempDirectory("roomcast-" + id);
         List<String> cmd = new ArrayList<>(List.of(javaBin(), "-Xmx256m", "-Droomcast.test=true",
                 "-Duser.home=" + dataDir, "-jar", jar(),
                 "--host", "127.0.0.1", "--port", "0", "--node-id", id, "--api-key", API_KEY,
-                "--bus", "rocketmq", "--namesrv", namesrv, "--data-dir", dataDir.toString(),
-                "--node-heartbeat", "300ms", "--node-timeout", "2s", "--partitions", "8"));
-        cmd.addAll(List.of(extraArgs));
+                "--data-dir", dataDir.toString()));
+        cmd.addAll(args);
         Path log = logs.resolve(id + ".log");
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         CompletableFuture<Integer> port = new CompletableFuture<>();
@@ -102,6 +115,10 @@ public final class NodeProcess implements AutoCloseable {
 
     public String wsUrl() {
         return "ws://127.0.0.1:" + port + "/ws";
+    }
+
+    public String httpUrl() {
+        return "http://127.0.0.1:" + port + "/";
     }
 
     public Process process() {
