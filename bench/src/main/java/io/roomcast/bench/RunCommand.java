@@ -1,0 +1,200 @@
+package io.roomcast.bench;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import io.roomcast.bench.load.LoadGenerator;
+import io.roomcast.bench.report.HtmlReport;
+import io.roomcast.bench.report.Results;
+import io.roomcast.bench.report.Verdicts;
+import io.roomcast.bench.scenario.ChatScenario;
+import io.roomcast.bench.scenario.FanoutScenario;
+import io.roomcast.bench.scenario.IdleScenario;
+import io.roomcast.bench.scenario.Rig;
+import io.roomcast.bench.scenario.Step;
+import io.roomcast.bench.scenario.StormScenario;
+import io.roomcast.bench.target.ServerProcess;
+import io.roomcast.bench.target.Targets;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code run}: for each scenario, starts each target in turn as its own process, drives it with the same
+ * generator, and writes {@code results.json} and {@code report.html}.
+ */
+@Command(name = "run", mixinStandardHelpOptions = true, description = "Runs scenarios against every target.")
+final class RunCommand implements Callable<Integer> {
+    @Option(names = "--scenarios", split = ",", defaultValue = "idle,fanout,chat,cluster,storm",
+            description = "Any of idle, fanout, chat, cluster, storm. Default: ${DEFAULT-VALUE}.")
+    List<String> scenarios;
+
+    @Option(names = "--targets", split = ",", defaultValue = "roomcast,ceiling-batched,ceiling-flush-each,spring",
+            description = "Servers to compare. Default: ${DEFAULT-VALUE}.")
+    List<String> targets;
+
+    @Option(names = "--out", defaultValue = "bench/results/latest", description = "Where results go. Default: ${DEFAULT-VALUE}.")
+    Path out;
+
+    @Option(names = "--roomcast-jar", defaultValue = "server/target/roomcast.jar")
+    Path roomcastJar;
+
+    @Option(names = "--spring-jar", defaultValue = "bench-spring/target/spring-baseline.jar")
+    Path springJar;
+
+    @Option(names = "--bench-jar", defaultValue = "bench/target/roomcast-bench.jar")
+    Path benchJar;
+
+    @Option(names = "--idle-levels", split = ",", defaultValue = "5000,10000,15000")
+    List<Integer> idleLevels;
+
+    @Option(names = "--fanout-subscribers", defaultValue = "1000")
+    int fanoutSubscribers;
+
+    @Option(names = "--fanout-rates", split = ",", defaultValue = "10,25,50,100,150,200,250,300,400")
+    List<Double> fanoutRates;
+
+    @Option(names = "--step-seconds", defaultValue = "5")
+    int stepSeconds;
+
+    @Option(names = "--chat-rooms", defaultValue = "500")
+    int chatRooms;
+
+    @Option(names = "--chat-users-per-room", defaultValue = "10")
+    int chatUsersPerRoom;
+
+    @Option(names = "--chat-rate", defaultValue = "0.2", description = "Posts per user per second. Default: ${DEFAULT-VALUE}.")
+    double chatRate;
+
+    @Option(names = "--chat-seconds", defaultValue = "20")
+    int chatSeconds;
+
+    @Option(names = "--cluster-rooms", defaultValue = "1000", description = "Cluster chat: rooms of ten over two nodes. Default: ${DEFAULT-VALUE} (10k subscribers).")
+    int clusterRooms;
+
+    @Option(names = "--cluster-rate", defaultValue = "1000", description = "Cluster chat: published messages per second. Default: ${DEFAULT-VALUE}.")
+    double clusterRate;
+
+    @Option(names = "--storm-clients", defaultValue = "10000")
+    int stormClients;
+
+    @Option(names = "--generator-threads", defaultValue = "2")
+    int generatorThreads;
+
+    @Option(names = "--source-addresses", defaultValue = "4", description = "Loopback source addresses (127.0.0.2...). Default: ${DEFAULT-VALUE}.")
+    int sourceAddresses;
+
+    @Override
+    public Integer call() throws Exception {
+        PrintStream console = System.out;
+        Files.createDirectories(out);
+        Targets servers = new Targets(roomcastJar, springJar, benchJar, out.resolve("logs"));
+        Results results = new Results();
+        results.date = LocalDate.now().toString();
+        results.machine.put("cores", Runtime.getRuntime().availableProcessors());
+        results.machine.put("java", System.getProperty("java.version"));
+        results.machine.put("os", System.getProperty("os.name") + " " + System.getProperty("os.version"));
+        results.machine.put("serverJvmOptions", ServerProcess.JVM_OPTIONS);
+        results.settings.put("scenarios", scenarios);
+        results.settings.put("targets", targets);
+        results.settings.put("fanoutSubscribers", fanoutSubscribers);
+        results.settings.put("stepSeconds", stepSeconds);
+        results.settings.put("chat", chatRooms + " rooms x " + chatUsersPerRoom + " users, " + chatRate
+                + " posts/user/s, 10% whispers, " + chatSeconds + " s");
+        results.settings.put("cluster", clusterRooms + " rooms x 10 users over 2 nodes, " + clusterRate + " msg/s");
+        results.settings.put("stormClients", stormClients);
+        results.settings.put("generator", "one process, " + generatorThreads + " event-loop threads, "
+                + sourceAddresses + " loopback source addresses");
+
+        try (LoadGenerator generator = new LoadGenerator(generatorThreads, sourceAddresses)) {
+            Duration step = Duration.ofSeconds(stepSeconds);
+            List<Double> rates = new ArrayList<>(fanoutRates);
+            for (String target : targets) {
+                console.printf("%n== %s ==%n", target);
+                if (scenarios.contains("idle")) {
+                    withServer(servers, target, generator, console, rig ->
+                            results.idle.addAll(IdleScenario.run(rig, idleLevels)));
+                }
+                if (scenarios.contains("fanout")) {
+                    withServer(servers, target, generator, console, rig -> {
+                        List<Step> steps = FanoutScenario.run(rig, "fanout", fanoutSubscribers, rates, step, true);
+                        results.fanout.addAll(steps);
+                        if (target.equals(Targets.ROOMCAST)) {
+                            // Half of Roomcast's best rate: every target is measured there too, for the latency target.
+                            double half = Verdicts.maxSustainedRate(steps) / 2;
+                            if (half > 0 && !rates.contains(half)) {
+                                rates.add(half);
+                                rates.sort(Double::compare);
+                                results.fanout.addAll(FanoutScenario.run(rig, "fanout", fanoutSubscribers,
+                                        List.of(half), step, false));
+                            }
+                        }
+                    });
+                }
+                if (scenarios.contains("chat")) {
+                    withServer(servers, target, generator, console, rig -> results.chat.add(ChatScenario.run(rig,
+                            "chat", chatRooms, chatUsersPerRoom, chatRate, 0.1, Duration.ofSeconds(chatSeconds))));
+                }
+                if (scenarios.contains("storm")) {
+                    withServer(servers, target, generator, console, rig -> results.storm.add(StormScenario.run(rig,
+                            stormClients, target.equals(Targets.ROOMCAST))));
+                }
+            }
+            if (scenarios.contains("cluster") && targets.contains(Targets.ROOMCAST)) {
+                cluster(servers, generator, console, results);
+            }
+        }
+        results.targets.addAll(Verdicts.evaluate(results));
+        ObjectMapper json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+        json.writeValue(out.resolve("results.json").toFile(), results);
+        Files.writeString(out.resolve("report.html"), HtmlReport.render(results));
+        console.printf("%nTargets:%n");
+        for (Results.Target t : results.targets) {
+            console.printf("  %-4s %-48s %s (goal: %s)%n", t.met() == null ? "-" : t.met() ? "MET" : "MISS",
+                    t.name(), t.figure(), t.goal());
+        }
+        console.printf("%nWrote %s and %s%n", out.resolve("results.json"), out.resolve("report.html"));
+        return 0;
+    }
+
+    /**
+     * The bus's cost: the chat load of the cluster target (rooms of ten, 1k msg/s) on one node with the memory
+     * bus, then on two nodes with RocketMQ between them; and the fan-out over two nodes.
+     */
+    private void cluster(Targets servers, LoadGenerator generator, PrintStream console, Results results)
+            throws Exception {
+        console.printf("%n== cluster ==%n");
+        double perUser = clusterRate / (clusterRooms * 10.0);
+        Duration length = Duration.ofSeconds(chatSeconds);
+        withServer(servers, Targets.ROOMCAST, generator, console, rig -> results.cluster.add(
+                ChatScenario.run(rig, "chat-1-node", clusterRooms, 10, perUser, 0.1, length)));
+        try (ServerProcess broker = servers.startBroker();
+             ServerProcess a = servers.startClusterNode("a", broker);
+             ServerProcess b = servers.startClusterNode("b", broker)) {
+            Rig rig = new Rig(generator, console, "roomcast-2-nodes", List.of(a.ws(), b.ws()),
+                    List.of(a.stats(), b.stats()));
+            results.cluster.add(ChatScenario.run(rig, "chat-2-nodes", clusterRooms, 10, perUser, 0.1, length));
+            results.cluster.addAll(FanoutScenario.run(rig, "fanout-2-nodes", fanoutSubscribers,
+                    List.of(25.0, 50.0, 100.0), Duration.ofSeconds(stepSeconds), true));
+        }
+    }
+
+    private interface Body {
+        void run(Rig rig) throws Exception;
+    }
+
+    /** A fresh server process for each scenario, so that one scenario's garbage does not weigh on the next. */
+    private static void withServer(Targets servers, String target, LoadGenerator generator, PrintStream console,
+                                   Body body) throws Exception {
+        try (ServerProcess server = servers.start(target)) {
+            body.run(new Rig(generator, console, target, List.of(server.ws()), List.of(server.stats())));
+        }
+    }
+}

@@ -1,0 +1,121 @@
+package io.roomcast.bench.load;
+
+import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollEventLoopGroup;
+import io.netty.channel.epoll.EpollSocketChannel;
+import io.netty.channel.nio.NioEventLoopGroup;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.handler.codec.http.DefaultHttpHeaders;
+import io.netty.handler.codec.http.HttpClientCodec;
+import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.handler.codec.http.websocketx.WebSocketClientProtocolConfig;
+import io.netty.handler.codec.http.websocketx.WebSocketClientProtocolHandler;
+import io.netty.handler.codec.http.websocketx.WebSocketVersion;
+
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.IntFunction;
+
+/**
+ * Opens many STOMP-over-WebSocket connections from one process. Connections are spread over several loopback
+ * source addresses (127.0.0.2, 127.0.0.3, ...), each with its own ~28k ephemeral ports, so the port range is
+ * never the limit; the process's open-file cap (20k here) is, and {@link #MAX_PER_PROCESS} stays under it.
+ */
+public final class LoadGenerator implements AutoCloseable {
+    public static final int MAX_PER_PROCESS = 19_000;
+
+    private final EventLoopGroup group;
+    private final Bootstrap bootstrap;
+    private final List<InetSocketAddress> sources = new ArrayList<>();
+    private final AtomicInteger next = new AtomicInteger();
+
+    public LoadGenerator(int threads, int sourceAddresses) {
+        boolean epoll = Epoll.isAvailable();
+        group = epoll ? new EpollEventLoopGroup(threads) : new NioEventLoopGroup(threads);
+        bootstrap = new Bootstrap().group(group)
+                .channel(epoll ? EpollSocketChannel.class : NioSocketChannel.class)
+                .option(ChannelOption.TCP_NODELAY, true)
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, 10_000);
+        for (int i = 0; i < sourceAddresses; i++) {
+            sources.add(new InetSocketAddress("127.0.0." + (2 + i), 0));
+        }
+    }
+
+    /** Opens one client; the future completes on CONNECTED. */
+    public CompletableFuture<BenchClient> open(URI ws, String login, ClientListener listener, boolean trackPositions) {
+        BenchClient client = new BenchClient(login, listener, trackPositions);
+        WebSocketClientProtocolConfig config = WebSocketClientProtocolConfig.newBuilder()
+                .webSocketUri(ws).subprotocol("v12.stomp").version(WebSocketVersion.V13)
+                .customHeaders(new DefaultHttpHeaders()).maxFramePayloadLength(1 << 20)
+                .handshakeTimeoutMillis(20_000).dropPongFrames(true).build();
+        Bootstrap b = bootstrap.clone().handler(new ChannelInitializer<SocketChannel>() {
+            @Override
+            protected void initChannel(SocketChannel ch) {
+                ch.pipeline().addLast(new HttpClientCodec(), new HttpObjectAggregator(8192),
+                        new WebSocketClientProtocolHandler(config), client);
+            }
+        });
+        InetSocketAddress source = sources.get(Math.floorMod(next.getAndIncrement(), sources.size()));
+        ChannelFuture f = b.connect(new InetSocketAddress(ws.getHost(), ws.getPort()), source);
+        f.addListener(done -> {
+            if (!done.isSuccess()) {
+                client.connectedFuture().completeExceptionally(done.cause());
+            }
+        });
+        return client.connectedFuture();
+    }
+
+    /**
+     * Opens {@code count} clients with at most {@code inFlight} handshakes at a time, calling {@code ready} on
+     * each as soon as it is connected (to subscribe, for example).
+     *
+     * @return the clients, in order; fails if any fails
+     */
+    public List<BenchClient> openMany(URI ws, int count, int inFlight, IntFunction<String> login,
+                                      ClientListener listener, boolean trackPositions,
+                                      java.util.function.ObjIntConsumer<BenchClient> ready,
+                                      Progress progress) throws Exception {
+        if (count > MAX_PER_PROCESS) {
+            throw new IllegalArgumentException(count + " connections exceed one process's file limit ("
+                    + MAX_PER_PROCESS + ")");
+        }
+        Semaphore permits = new Semaphore(inFlight);
+        List<CompletableFuture<BenchClient>> futures = new ArrayList<>(count);
+        for (int i = 0; i < count; i++) {
+            if (!permits.tryAcquire(60, TimeUnit.SECONDS)) {
+                throw new IllegalStateException("connections stalled at " + i + " of " + count);
+            }
+            int index = i;
+            CompletableFuture<BenchClient> f = open(ws, login.apply(i), listener, trackPositions);
+            futures.add(f.whenComplete((c, e) -> {
+                permits.release();
+                if (e == null) {
+                    ready.accept(c, index);
+                    progress.add(1);
+                }
+            }));
+        }
+        List<BenchClient> clients = new ArrayList<>(count);
+        for (CompletableFuture<BenchClient> f : futures) {
+            clients.add(f.get(60, TimeUnit.SECONDS));
+        }
+        return clients;
+    }
+
+    @Override
+    public void close() {
+        group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+    }
+}

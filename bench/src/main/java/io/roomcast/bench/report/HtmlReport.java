@@ -1,0 +1,150 @@
+package io.roomcast.bench.report;
+
+import io.roomcast.bench.scenario.IdleScenario;
+import io.roomcast.bench.scenario.Step;
+import io.roomcast.bench.scenario.StormScenario;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.function.Function;
+
+import static io.roomcast.bench.report.SvgChart.esc;
+
+/** {@code report.html}: one self-contained page, charts first, tables after. Nothing is loaded from anywhere. */
+public final class HtmlReport {
+    private static final Map<String, String> COLORS = Map.of("roomcast", "#5b5bd6", "ceiling-batched", "#2b9a66",
+            "ceiling-flush-each", "#8fbf9f", "spring", "#d13d3d", "roomcast-2-nodes", "#8e4ec6");
+
+    private HtmlReport() {
+    }
+
+    public static String render(Results r) {
+        StringBuilder h = new StringBuilder();
+        h.append("<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Roomcast benchmark ")
+                .append(esc(r.date)).append("</title><style>").append(CSS).append("</style></head><body>");
+        h.append("<h1>Roomcast benchmark</h1><p class=\"meta\">").append(esc(r.date)).append(" · ")
+                .append(esc(String.valueOf(r.machine))).append("</p>");
+        h.append("<p class=\"meta\">Every figure below comes from one run: each server as its own process, the same "
+                + "generator, the same machine. Absolute numbers on a shared 2-core machine are noise; the ratios are "
+                + "the claim.</p>");
+
+        h.append("<h2>Targets</h2><table><tr><th></th><th>Target</th><th>Measured</th><th>Goal</th></tr>");
+        for (Results.Target t : r.targets) {
+            String verdict = t.met() == null ? "–" : t.met() ? "met" : "missed";
+            h.append("<tr class=\"").append(verdict).append("\"><td>").append(verdict).append("</td><td>")
+                    .append(esc(t.name())).append("</td><td>").append(esc(t.figure())).append("</td><td>")
+                    .append(esc(t.goal())).append("</td></tr>");
+        }
+        h.append("</table>");
+
+        if (!r.fanout.isEmpty()) {
+            h.append("<h2>Fan-out: latency against delivered rate</h2><p>One room, ")
+                    .append(r.settings.get("fanoutSubscribers")).append(" subscribers, the publisher stepping up its "
+                            + "rate. Solid: p99; dashed: p50. A point is a step; steps that were not sustained "
+                            + "(under 95 % delivered or p99 over 1 s) end a line.</p>");
+            h.append(SvgChart.render("Fan-out latency", "delivered messages per second", "latency (ms, log)",
+                    latencySeries(r.fanout), true));
+            h.append(stepTable(r.fanout));
+        }
+        if (!r.idle.isEmpty()) {
+            h.append("<h2>Idle connections: memory</h2><p>Resident memory of the server process (solid) and heap "
+                    + "after a full GC (dashed), against connections, each subscribed to a room.</p>");
+            List<SvgChart.Series> series = new ArrayList<>();
+            for (Map.Entry<String, List<IdleScenario.Point>> e : group(r.idle, IdleScenario.Point::target).entrySet()) {
+                String color = COLORS.getOrDefault(e.getKey(), "#666");
+                series.add(new SvgChart.Series(e.getKey() + " RSS", color, e.getValue().stream()
+                        .map(p -> new double[] {p.connections(), p.rssMb()}).toList(), false));
+                series.add(new SvgChart.Series(e.getKey() + " heap", color, e.getValue().stream()
+                        .map(p -> new double[] {p.connections(), p.heapMb()}).toList(), true));
+            }
+            h.append(SvgChart.render("Idle memory", "connections", "MB", series, false));
+            h.append("<table><tr><th>Server</th><th>Connections</th><th>RSS MB</th><th>RSS KiB/conn</th><th>Heap MB</th>"
+                    + "<th>Heap KiB/conn</th><th>Connects/s</th></tr>");
+            for (IdleScenario.Point p : r.idle) {
+                h.append(row(p.target(), fmt("%,d", p.connections()), fmt("%.1f", p.rssMb()),
+                        fmt("%.2f", p.rssPerConnectionKb()), fmt("%.1f", p.heapMb()), fmt("%.2f", p.heapPerConnectionKb()),
+                        p.connectsPerSecond() == null ? "" : fmt("%,.0f", p.connectsPerSecond())));
+            }
+            h.append("</table>");
+        }
+        if (!r.chat.isEmpty()) {
+            h.append("<h2>Chat</h2><p>").append(esc(String.valueOf(r.settings.get("chat")))).append("</p>")
+                    .append(stepTable(r.chat));
+        }
+        if (!r.cluster.isEmpty()) {
+            h.append("<h2>Cluster</h2><p>").append(esc(String.valueOf(r.settings.get("cluster"))))
+                    .append(": the same chat load on one node (memory bus) and on two nodes with RocketMQ between "
+                            + "them, then the fan-out over two nodes.</p>").append(stepTable(r.cluster));
+        }
+        if (!r.storm.isEmpty()) {
+            h.append("<h2>Reconnect storm</h2><table><tr><th>Server</th><th>Clients</th><th>All back (s)</th>"
+                    + "<th>p50 ms</th><th>p99 ms</th><th>Recovered</th><th>Back means</th></tr>");
+            for (StormScenario.Result s : r.storm) {
+                h.append(row(s.target(), fmt("%,d", s.clients()), fmt("%.2f", s.allBackSeconds()), fmt("%.0f", s.p50Ms()),
+                        fmt("%.0f", s.p99Ms()), fmt("%,d", s.recovered()), s.doneWhen()));
+            }
+            h.append("</table>");
+        }
+        h.append("<h2>Settings</h2><pre>").append(esc(String.valueOf(r.settings))).append("</pre></body></html>");
+        return h.toString();
+    }
+
+    private static List<SvgChart.Series> latencySeries(List<Step> steps) {
+        List<SvgChart.Series> series = new ArrayList<>();
+        for (Map.Entry<String, List<Step>> e : group(steps, Step::target).entrySet()) {
+            List<Step> sorted = e.getValue().stream().sorted((a, b) -> Double.compare(a.offeredPerSecond(),
+                    b.offeredPerSecond())).toList();
+            String color = COLORS.getOrDefault(e.getKey(), "#666");
+            series.add(new SvgChart.Series(e.getKey() + " p99", color, sorted.stream()
+                    .map(s -> new double[] {s.deliveredPerSecond(), s.p99Ms()}).toList(), false));
+            series.add(new SvgChart.Series(e.getKey() + " p50", color, sorted.stream()
+                    .map(s -> new double[] {s.deliveredPerSecond(), s.p50Ms()}).toList(), true));
+        }
+        return series;
+    }
+
+    private static String stepTable(List<Step> steps) {
+        StringBuilder t = new StringBuilder("<table><tr><th>Server</th><th>Scenario</th><th>Offered msg/s</th>"
+                + "<th>Delivered/s</th><th>Delivered</th><th>p50 ms</th><th>p99 ms</th><th>p99.9 ms</th>"
+                + "<th>CPU µs/delivery</th><th>Sustained</th></tr>");
+        for (Step s : steps) {
+            t.append(row(s.target(), s.scenario(), fmt("%.0f", s.offeredPerSecond()), fmt("%,.0f", s.deliveredPerSecond()),
+                    fmt("%.1f%%", s.deliveredRatio() * 100), fmt("%.2f", s.p50Ms()), fmt("%.2f", s.p99Ms()),
+                    fmt("%.2f", s.p999Ms()), s.cpuMicrosPerDelivery() == null ? "" : fmt("%.2f", s.cpuMicrosPerDelivery()),
+                    s.sustained() ? "yes" : "no"));
+        }
+        return t.append("</table>").toString();
+    }
+
+    private static <T> Map<String, List<T>> group(List<T> items, Function<T, String> key) {
+        Map<String, List<T>> groups = new LinkedHashMap<>();
+        for (T item : items) {
+            groups.computeIfAbsent(key.apply(item), k -> new ArrayList<>()).add(item);
+        }
+        return groups;
+    }
+
+    private static String row(String... cells) {
+        StringBuilder b = new StringBuilder("<tr>");
+        for (String c : cells) {
+            b.append("<td>").append(esc(c)).append("</td>");
+        }
+        return b.append("</tr>").toString();
+    }
+
+    private static String fmt(String f, Object... args) {
+        return String.format(Locale.ROOT, f, args);
+    }
+
+    private static final String CSS = "body{font:15px/1.45 system-ui,sans-serif;max-width:980px;margin:2rem auto;"
+            + "padding:0 1rem;color:#1c1c28}h1{margin-bottom:.2rem}.meta{color:#656579}table{border-collapse:collapse;"
+            + "width:100%;margin:1rem 0 2rem;font-variant-numeric:tabular-nums}th,td{text-align:left;padding:.3rem .5rem;"
+            + "border-bottom:1px solid #e3e3ee}th{font-size:.8rem;text-transform:uppercase;color:#656579}"
+            + "tr.met td:first-child{color:#2b9a66;font-weight:700}tr.missed td:first-child{color:#d13d3d;font-weight:700}"
+            + ".chart{width:100%;height:auto;background:#fafafe;border:1px solid #e3e3ee;border-radius:8px}"
+            + ".grid{stroke:#e3e3ee}.tick{font-size:11px;fill:#656579}.label{font-size:12px;fill:#1c1c28}"
+            + ".legend{font-size:12px;fill:#1c1c28}pre{white-space:pre-wrap;color:#656579}";
+}

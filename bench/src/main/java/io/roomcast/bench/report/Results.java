@@ -1,0 +1,31 @@
+package io.roomcast.bench.report;
+
+import io.roomcast.bench.scenario.IdleScenario;
+import io.roomcast.bench.scenario.Step;
+import io.roomcast.bench.scenario.StormScenario;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** Everything one run measured, as written to {@code results.json}. */
+public final class Results {
+    public String date;
+    public Map<String, Object> machine = new LinkedHashMap<>();
+    public Map<String, Object> settings = new LinkedHashMap<>();
+    public List<IdleScenario.Point> idle = new ArrayList<>();
+    public List<Step> fanout = new ArrayList<>();
+    public List<Step> chat = new ArrayList<>();
+    public List<Step> cluster = new ArrayList<>();
+    public List<StormScenario.Result> storm = new ArrayList<>();
+    public List<Target> targets = new ArrayList<>();
+
+    /**
+     * One of the issue's targets: what was measured, what it had to be, and whether it was met.
+     *
+     * @param met null when the run did not measure it
+     */
+    public record Target(String name, String figure, String goal, Boolean met) {
+    }
+}

@@ -1,0 +1,128 @@
+package io.roomcast.bench.scenario;
+
+import io.roomcast.bench.load.BenchClient;
+import io.roomcast.bench.load.ClientListener;
+import io.roomcast.bench.load.Frames;
+import io.roomcast.bench.load.Progress;
+import org.HdrHistogram.Histogram;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Many rooms of a few users each, everyone posting now and then, with whispers mixed in: the everyday load of
+ * a chat or voice-room app. A room post makes one delivery per member (the poster included); a whisper makes
+ * one.
+ */
+public final class ChatScenario {
+    private static final int PADDING = 48;
+
+    private ChatScenario() {
+    }
+
+    /**
+     * @param perUserPerSecond how often each user posts
+     * @param whisperShare     the share of posts that are whispers to another member of the room
+     */
+    public static Step run(Rig rig, String name, int rooms, int usersPerRoom, double perUserPerSecond,
+                           double whisperShare, Duration length) throws Exception {
+        int users = rooms * usersPerRoom;
+        Deliveries deliveries = new Deliveries();
+        AtomicLong warm = new AtomicLong();
+        ClientListener listener = new ClientListener() {
+            @Override
+            public void timed(BenchClient client, int step, long sentNanos, long receivedNanos) {
+                if (step == 0) {
+                    warm.incrementAndGet();
+                }
+                deliveries.timed(client, step, sentNanos, receivedNanos);
+            }
+        };
+        List<BenchClient> clients;
+        try (Progress p = rig.progress(name + ": connect", users)) {
+            // Rooms before the user queue: a whisper reaches only sessions already in the room.
+            clients = new ArrayList<>(users);
+            for (int s = 0; s < rig.servers().size(); s++) {
+                int server = s;
+                int share = users / rig.servers().size() + (s < users % rig.servers().size() ? 1 : 0);
+                clients.addAll(rig.generator().openMany(rig.server(s), share, Rig.IN_FLIGHT,
+                        i -> login(user(server, i, rig.servers().size())), listener, false, (c, i) -> {
+                            int u = user(server, i, rig.servers().size());
+                            c.write(Frames.subscribe("room", "/topic/room." + room(u / usersPerRoom), null, null));
+                            c.send(Frames.subscribe("me", "/user/queue/messages", null, null));
+                        }, p));
+            }
+        }
+        // clients.get(k) is not user k when spread over servers: index them by user number.
+        BenchClient[] byUser = new BenchClient[users];
+        for (BenchClient c : clients) {
+            byUser[Integer.parseInt(c.login().substring(1))] = c;
+        }
+        try {
+            // Warm-up: one post per room, until a round reaches every member.
+            boolean ready = false;
+            for (int round = 0; round < 30 && !ready; round++) {
+                warm.set(0);
+                for (int r = 0; r < rooms; r++) {
+                    byUser[r * usersPerRoom].send(post(r, 0));
+                }
+                ready = Rig.await(() -> warm.get() >= users, Duration.ofSeconds(1));
+            }
+            if (!ready) {
+                throw new IllegalStateException(rig.target() + ": chat rooms not all live within 30 s");
+            }
+            Rig.await(() -> false, Duration.ofMillis(500));
+            deliveries.interval();
+
+            double rate = users * perUserPerSecond;
+            SplittableRandom random = new SplittableRandom(42);
+            long[] expected = {0};
+            long cpu0 = rig.cpuNanos();
+            long start = System.nanoTime();
+            Publisher.run(rate, length, n -> {
+                int u = random.nextInt(users);
+                int r = u / usersPerRoom;
+                if (random.nextDouble() < whisperShare) {
+                    int to = r * usersPerRoom + (u % usersPerRoom + 1 + random.nextInt(usersPerRoom - 1)) % usersPerRoom;
+                    byUser[u].send(Frames.timedSend("/app/whisper", "room:" + room(r) + "\nto:" + login(to) + "\n",
+                            1, PADDING));
+                    expected[0]++;
+                } else {
+                    byUser[u].send(post(r, 1));
+                    expected[0] += usersPerRoom;
+                }
+            });
+            double seconds = (System.nanoTime() - start) / 1e9;
+            Rig.await(() -> deliveries.delivered(1) >= expected[0], Duration.ofSeconds(5));
+            long cpu = rig.cpuNanos() - cpu0;
+            long delivered = deliveries.delivered(1);
+            Histogram h = deliveries.interval();
+            Step s = Step.of(rig.target(), name, rate, expected[0], delivered, seconds, h,
+                    delivered == 0 ? null : cpu / 1e3 / delivered);
+            rig.out().println("  " + s.line());
+            return s;
+        } finally {
+            Rig.closeAll(clients);
+        }
+    }
+
+    /** Users are numbered across servers: server s holds users s, s + n, s + 2n, ... */
+    private static int user(int server, int i, int servers) {
+        return i * servers + server;
+    }
+
+    private static String login(int user) {
+        return "u" + user;
+    }
+
+    private static String room(int r) {
+        return "chat-" + r;
+    }
+
+    private static String post(int room, int step) {
+        return Frames.timedSend("/app/room." + room(room), "", step, PADDING);
+    }
+}

@@ -1,0 +1,70 @@
+package io.roomcast.bench.scenario;
+
+import io.roomcast.bench.load.BenchClient;
+import io.roomcast.bench.load.ClientListener;
+import io.roomcast.bench.load.Frames;
+import io.roomcast.bench.load.Progress;
+import io.roomcast.bench.target.ProcStats;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * N idle connections, each subscribed to a room (ten to a room), at several N: the server's resident memory
+ * and heap after a full GC, per connection, over its own baseline with no connections. Also the connect rate
+ * (WebSocket handshake, CONNECT, CONNECTED) for the first level.
+ */
+public final class IdleScenario {
+    private IdleScenario() {
+    }
+
+    /**
+     * @param rssPerConnectionKb (RSS at N − RSS with none) / N
+     * @param heapPerConnectionKb (heap after GC at N − heap after GC with none) / N
+     * @param connectsPerSecond  for the first level only (null for the others)
+     */
+    public record Point(String target, int connections, double rssMb, double heapMb, double rssPerConnectionKb,
+                        double heapPerConnectionKb, Double connectsPerSecond) {
+        String line() {
+            return String.format("%-20s idle %,7d connections  RSS %7.1f MB (%5.2f KB/conn)  heap %7.1f MB "
+                            + "(%5.2f KB/conn)%s", target, connections, rssMb, rssPerConnectionKb, heapMb,
+                    heapPerConnectionKb, connectsPerSecond == null ? ""
+                            : String.format("  connect rate %,.0f/s", connectsPerSecond));
+        }
+    }
+
+    public static List<Point> run(Rig rig, List<Integer> levels) throws Exception {
+        ProcStats stats = rig.stats().get(0);
+        long heap0 = stats.heapAfterGcBytes();
+        long rss0 = stats.rssBytes();
+        List<BenchClient> clients = new ArrayList<>();
+        List<Point> points = new ArrayList<>();
+        try {
+            Double rate = null;
+            for (int level : levels) {
+                int from = clients.size();
+                long start = System.nanoTime();
+                try (Progress p = rig.progress("idle: connect", level)) {
+                    p.add(from);
+                    clients.addAll(rig.generator().openMany(rig.server(0), level - from, Rig.IN_FLIGHT,
+                            i -> "idle-" + (from + i), ClientListener.NONE, false, (c, i) -> c.send(
+                                    Frames.subscribe("room", "/topic/room.idle-" + (from + i) / 10, null, null)), p));
+                }
+                if (rate == null) {
+                    rate = level / ((System.nanoTime() - start) / 1e9);
+                }
+                Rig.await(() -> false, Duration.ofSeconds(2)); // subscriptions settle
+                long heap = stats.heapAfterGcBytes();
+                long rss = stats.rssBytes();
+                Point point = new Point(rig.target(), level, rss / 1e6, heap / 1e6, (rss - rss0) / 1024.0 / level,
+                        (heap - heap0) / 1024.0 / level, points.isEmpty() ? rate : null);
+                rig.out().println("  " + point.line());
+                points.add(point);
+            }
+            return points;
+        } finally {
+            Rig.closeAll(clients);
+        }
+    }
+}
