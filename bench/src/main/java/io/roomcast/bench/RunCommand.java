@@ -58,7 +58,7 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--fanout-subscribers", defaultValue = "1000")
     int fanoutSubscribers;
 
-    @Option(names = "--fanout-rates", split = ",", defaultValue = "10,25,50,100,150,200,250,300,400")
+    @Option(names = "--fanout-rates", split = ",", defaultValue = "10,25,50,100,150,200,250,300,400,500,600,800")
     List<Double> fanoutRates;
 
     @Option(names = "--step-seconds", defaultValue = "5")
@@ -90,6 +90,8 @@ final class RunCommand implements Callable<Integer> {
 
     @Option(names = "--source-addresses", defaultValue = "4", description = "Loopback source addresses (127.0.0.2...). Default: ${DEFAULT-VALUE}.")
     int sourceAddresses;
+
+    private final List<String> failures = new ArrayList<>();
 
     @Override
     public Integer call() throws Exception {
@@ -148,9 +150,15 @@ final class RunCommand implements Callable<Integer> {
                 }
             }
             if (scenarios.contains("cluster") && targets.contains(Targets.ROOMCAST)) {
-                cluster(servers, generator, console, results);
+                try {
+                    cluster(servers, generator, console, results);
+                } catch (Exception e) {
+                    console.println("  FAILED cluster: " + e);
+                    failures.add("cluster: " + e);
+                }
             }
         }
+        results.failures.addAll(failures);
         results.targets.addAll(Verdicts.evaluate(results));
         ObjectMapper json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
         json.writeValue(out.resolve("results.json").toFile(), results);
@@ -190,11 +198,18 @@ final class RunCommand implements Callable<Integer> {
         void run(Rig rig) throws Exception;
     }
 
-    /** A fresh server process for each scenario, so that one scenario's garbage does not weigh on the next. */
-    private static void withServer(Targets servers, String target, LoadGenerator generator, PrintStream console,
-                                   Body body) throws Exception {
+    /**
+     * A fresh server process for each scenario, so that one scenario's garbage does not weigh on the next. A
+     * scenario that fails is written down with its reason, and the run goes on.
+     */
+    private void withServer(Targets servers, String target, LoadGenerator generator, PrintStream console,
+                            Body body) {
         try (ServerProcess server = servers.start(target)) {
             body.run(new Rig(generator, console, target, List.of(server.ws()), List.of(server.stats())));
+        } catch (Exception e) {
+            String why = target + ": " + e;
+            console.println("  FAILED " + why);
+            failures.add(why);
         }
     }
 }

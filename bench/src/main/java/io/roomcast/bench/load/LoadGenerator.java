@@ -94,8 +94,9 @@ public final class LoadGenerator implements AutoCloseable {
         Semaphore permits = new Semaphore(inFlight);
         List<CompletableFuture<BenchClient>> futures = new ArrayList<>(count);
         for (int i = 0; i < count; i++) {
-            if (!permits.tryAcquire(60, TimeUnit.SECONDS)) {
-                throw new IllegalStateException("connections stalled at " + i + " of " + count);
+            if (!permits.tryAcquire(20, TimeUnit.SECONDS)) {
+                throw new IllegalStateException("connections stalled: no handshake completed for 20 s, at " + i
+                        + " of " + count);
             }
             int index = i;
             CompletableFuture<BenchClient> f = open(ws, login.apply(i), listener, trackPositions);
@@ -108,8 +109,14 @@ public final class LoadGenerator implements AutoCloseable {
             }));
         }
         List<BenchClient> clients = new ArrayList<>(count);
-        for (CompletableFuture<BenchClient> f : futures) {
-            clients.add(f.get(60, TimeUnit.SECONDS));
+        try {
+            for (CompletableFuture<BenchClient> f : futures) {
+                clients.add(f.get(30, TimeUnit.SECONDS));
+            }
+        } catch (Exception e) {
+            // Close what did connect: a failed scenario must not leave thousands of sockets behind.
+            futures.forEach(f -> f.thenAccept(BenchClient::close));
+            throw e;
         }
         return clients;
     }

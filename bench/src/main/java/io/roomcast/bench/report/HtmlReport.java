@@ -53,7 +53,8 @@ public final class HtmlReport {
             h.append("<h2>Idle connections: memory</h2><p>Resident memory of the server process (solid) and heap "
                     + "after a full GC (dashed), against connections, each subscribed to a room.</p>");
             List<SvgChart.Series> series = new ArrayList<>();
-            for (Map.Entry<String, List<IdleScenario.Point>> e : group(r.idle, IdleScenario.Point::target).entrySet()) {
+            List<IdleScenario.Point> held = r.idle.stream().filter(p -> p.failure() == null).toList();
+            for (Map.Entry<String, List<IdleScenario.Point>> e : group(held, IdleScenario.Point::target).entrySet()) {
                 String color = COLORS.getOrDefault(e.getKey(), "#666");
                 series.add(new SvgChart.Series(e.getKey() + " RSS", color, e.getValue().stream()
                         .map(p -> new double[] {p.connections(), p.rssMb()}).toList(), false));
@@ -64,6 +65,11 @@ public final class HtmlReport {
             h.append("<table><tr><th>Server</th><th>Connections</th><th>RSS MB</th><th>RSS KiB/conn</th><th>Heap MB</th>"
                     + "<th>Heap KiB/conn</th><th>Connects/s</th></tr>");
             for (IdleScenario.Point p : r.idle) {
+                if (p.failure() != null) {
+                    h.append("<tr class=\"missed\"><td>").append(esc(p.target())).append("</td><td colspan=\"6\">")
+                            .append(esc(p.failure())).append("</td></tr>");
+                    continue;
+                }
                 h.append(row(p.target(), fmt("%,d", p.connections()), fmt("%.1f", p.rssMb()),
                         fmt("%.2f", p.rssPerConnectionKb()), fmt("%.1f", p.heapMb()), fmt("%.2f", p.heapPerConnectionKb()),
                         p.connectsPerSecond() == null ? "" : fmt("%,.0f", p.connectsPerSecond())));
@@ -87,6 +93,11 @@ public final class HtmlReport {
                         fmt("%.0f", s.p99Ms()), fmt("%,d", s.recovered()), s.doneWhen()));
             }
             h.append("</table>");
+        }
+        if (!r.failures.isEmpty()) {
+            h.append("<h2>Scenarios that did not complete</h2><ul>");
+            r.failures.forEach(f -> h.append("<li>").append(esc(f)).append("</li>"));
+            h.append("</ul>");
         }
         h.append("<h2>Settings</h2><pre>").append(esc(String.valueOf(r.settings))).append("</pre></body></html>");
         return h.toString();

@@ -20,6 +20,8 @@ public final class Results {
     public List<Step> cluster = new ArrayList<>();
     public List<StormScenario.Result> storm = new ArrayList<>();
     public List<Target> targets = new ArrayList<>();
+    /** Scenarios that could not complete, with the reason (a baseline running out of memory, say). */
+    public List<String> failures = new ArrayList<>();
 
     /**
      * One of the issue's targets: what was measured, what it had to be, and whether it was met.

@@ -32,7 +32,7 @@ public final class Verdicts {
     public static List<Results.Target> evaluate(Results r) {
         List<Results.Target> out = new ArrayList<>();
         // Idle memory at the largest N measured.
-        r.idle.stream().filter(p -> p.target().equals(Targets.ROOMCAST))
+        r.idle.stream().filter(p -> p.target().equals(Targets.ROOMCAST) && p.failure() == null)
                 .max(Comparator.comparingInt(IdleScenario.Point::connections)).ifPresent(p -> out.add(new Results.Target(
                         "idle memory per connection", String.format("%.2f KiB RSS at %,d connections (heap %.2f KiB)",
                         p.rssPerConnectionKb(), p.connections(), p.heapPerConnectionKb()), "<= 4 KiB RSS",
@@ -91,7 +91,8 @@ public final class Verdicts {
     }
 
     private static Optional<Double> connectRate(Results r, String target) {
-        return r.idle.stream().filter(p -> p.target().equals(target) && p.connectsPerSecond() != null)
+        return r.idle.stream().filter(p -> p.target().equals(target) && p.connectsPerSecond() != null
+                        && !p.connectsPerSecond().isNaN())
                 .map(IdleScenario.Point::connectsPerSecond).findFirst();
     }
 }

@@ -25,7 +25,7 @@ public final class IdleScenario {
      * @param connectsPerSecond  for the first level only (null for the others)
      */
     public record Point(String target, int connections, double rssMb, double heapMb, double rssPerConnectionKb,
-                        double heapPerConnectionKb, Double connectsPerSecond) {
+                        double heapPerConnectionKb, Double connectsPerSecond, String failure) {
         String line() {
             return String.format("%-20s idle %,7d connections  RSS %7.1f MB (%5.2f KB/conn)  heap %7.1f MB "
                             + "(%5.2f KB/conn)%s", target, connections, rssMb, rssPerConnectionKb, heapMb,
@@ -50,6 +50,14 @@ public final class IdleScenario {
                     clients.addAll(rig.generator().openMany(rig.server(0), level - from, Rig.IN_FLIGHT,
                             i -> "idle-" + (from + i), ClientListener.NONE, false, (c, i) -> c.send(
                                     Frames.subscribe("room", "/topic/room.idle-" + (from + i) / 10, null, null)), p));
+                } catch (Exception e) {
+                    // A server that can't hold this many (out of memory, say) is a result, not a crash.
+                    String why = rig.target() + " could not hold " + String.format("%,d", level)
+                            + " idle connections: " + e.getMessage() + " (see its log)";
+                    rig.out().println("  " + why);
+                    points.add(new Point(rig.target(), level, stats.rssBytes() / 1e6, Double.NaN, Double.NaN,
+                            Double.NaN, points.isEmpty() ? Double.NaN : null, why));
+                    break;
                 }
                 if (rate == null) {
                     rate = level / ((System.nanoTime() - start) / 1e9);
@@ -58,7 +66,7 @@ public final class IdleScenario {
                 long heap = stats.heapAfterGcBytes();
                 long rss = stats.rssBytes();
                 Point point = new Point(rig.target(), level, rss / 1e6, heap / 1e6, (rss - rss0) / 1024.0 / level,
-                        (heap - heap0) / 1024.0 / level, points.isEmpty() ? rate : null);
+                        (heap - heap0) / 1024.0 / level, points.isEmpty() ? rate : null, null);
                 rig.out().println("  " + point.line());
                 points.add(point);
             }

@@ -78,14 +78,17 @@ public final class RocketMqBus implements Bus {
     public RocketMqBus(RocketMqBusConfig config) {
         this.config = config;
         this.unavailableReason = "not connected to RocketMQ at " + config.namesrv() + " yet";
-        // Read into a static field when the first consumer loads its offset store: set it before that.
-        System.setProperty("rocketmq.client.localOffsetStoreDir", config.dataDir().resolve("offsets").toString());
-        this.producer = new DefaultMQProducer("roomcast-producer-" + config.instanceName());
+        if (config.dataDir() != null) { // a publish-only bus (the SDK) keeps no offsets and leaves this alone
+            // Read into a static field when the first consumer loads its offset store: set it before that.
+            System.setProperty("rocketmq.client.localOffsetStoreDir", config.dataDir().resolve("offsets").toString());
+        }
+        this.producer = new DefaultMQProducer(config.producerGroup());
         producer.setNamesrvAddr(config.namesrv());
         producer.setInstanceName(config.instanceName());
         producer.setSendMsgTimeout((int) config.sendTimeout().toMillis());
         producer.setMaxMessageSize(config.maxMessageSize());
-        producer.setRetryTimesWhenSendAsyncFailed(1);
+        producer.setRetryTimesWhenSendFailed(config.retryTimesWhenSendFailed());
+        producer.setRetryTimesWhenSendAsyncFailed(config.retryTimesWhenSendFailed());
         // The producer and the consumer share one client instance (same instance name), and its heartbeat is
         // what tells the broker the consumer's subscription version. After a rebalance the broker refuses
         // pulls ("subscription is not latest") until the next heartbeat: the default 30 s would stall a
@@ -109,6 +112,14 @@ public final class RocketMqBus implements Bus {
         background.execute(() -> connect(listener));
     }
 
+    /**
+     * Starts only the publishing half: no consumer, no listener. For backends that publish straight onto the
+     * bus (the SDK's RocketMQ transport) with exactly the nodes' partitioning, envelope and per-stream order.
+     */
+    public void startPublishing() {
+        start(null);
+    }
+
     /** Connects, retrying until it succeeds or the bus is closed; then starts the health check. */
     private void connect(BusListener listener) {
         if (closed) {
@@ -124,8 +135,10 @@ public final class RocketMqBus implements Bus {
             this.queues = q;
             this.epoch = e;
             this.listener = listener;
-            listener.onReady(e, nextOffsets(q));
-            startConsumer(listener, q);
+            if (listener != null) {
+                listener.onReady(e, nextOffsets(q));
+                startConsumer(listener, q);
+            }
             ready = true;
             log.info("RocketMQ bus ready: topic {} with {} queues at {}, epoch {}", config.topic(), q.size(),
                     config.namesrv(), e);
@@ -237,7 +250,9 @@ public final class RocketMqBus implements Bus {
             if (stored != null && !stored.equals(epoch)) {
                 log.warn("the topic's epoch changed from {} to {}: starting a new history window", epoch, stored);
                 epoch = stored;
-                listener.onReady(stored, nextOffsets(q));
+                if (listener != null) {
+                    listener.onReady(stored, nextOffsets(q));
+                }
             }
             if (!ready) {
                 log.info("RocketMQ is reachable again; the bus is ready");
