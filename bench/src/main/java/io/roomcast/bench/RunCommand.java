@@ -85,6 +85,10 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--storm-clients", defaultValue = "10000")
     int stormClients;
 
+    @Option(names = "--server-jvm-options", defaultValue = ServerProcess.DEFAULT_JVM_OPTIONS,
+            description = "JVM options of every server under test (all get the same). Default: ${DEFAULT-VALUE}.")
+    String serverJvmOptions;
+
     @Option(names = "--generator-threads", defaultValue = "2")
     int generatorThreads;
 
@@ -97,13 +101,14 @@ final class RunCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         PrintStream console = System.out;
         Files.createDirectories(out);
-        Targets servers = new Targets(roomcastJar, springJar, benchJar, out.resolve("logs"));
+        List<String> jvm = List.of(serverJvmOptions.trim().split("\\s+"));
+        Targets servers = new Targets(roomcastJar, springJar, benchJar, out.resolve("logs"), jvm);
         Results results = new Results();
         results.date = LocalDate.now().toString();
         results.machine.put("cores", Runtime.getRuntime().availableProcessors());
         results.machine.put("java", System.getProperty("java.version"));
         results.machine.put("os", System.getProperty("os.name") + " " + System.getProperty("os.version"));
-        results.machine.put("serverJvmOptions", ServerProcess.JVM_OPTIONS);
+        results.machine.put("serverJvmOptions", serverJvmOptions);
         results.settings.put("scenarios", scenarios);
         results.settings.put("targets", targets);
         results.settings.put("fanoutSubscribers", fanoutSubscribers);

@@ -33,6 +33,7 @@ public final class LoopFanout {
     private final Queue<EncodedMessage> pending = PlatformDependent.newMpscQueue();
     private final AtomicBoolean scheduled = new AtomicBoolean();
     private final List<Session> touched = new ArrayList<>();
+    private final SharedFrames frames = new SharedFrames();
     private final Runnable drainTask = this::drain;
 
     LoopFanout(EventLoop loop) {
@@ -106,11 +107,16 @@ public final class LoopFanout {
         if (subs == null) {
             return;
         }
-        for (int i = 0; i < subs.size(); i++) {
-            Subscription sub = subs.get(i);
-            if (sub.session().deliver(sub, message)) {
-                touched.add(sub.session());
+        frames.reset(message);
+        try {
+            for (int i = 0; i < subs.size(); i++) {
+                Subscription sub = subs.get(i);
+                if (sub.session().deliver(sub, message, frames)) {
+                    touched.add(sub.session());
+                }
             }
+        } finally {
+            frames.release();
         }
     }
 }

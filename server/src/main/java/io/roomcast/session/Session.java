@@ -11,6 +11,7 @@ import io.netty.handler.codec.http.websocketx.WebSocketFrame;
 import io.roomcast.bus.Envelope;
 import io.roomcast.bus.Published;
 import io.roomcast.delivery.EncodedMessage;
+import io.roomcast.delivery.SharedFrames;
 import io.roomcast.delivery.LoopFanout;
 import io.roomcast.stomp.StompCommand;
 import io.roomcast.stomp.StompEncoder;
@@ -161,6 +162,14 @@ public final class Session {
      * @return true when the session now has unflushed output it did not have before (flush it once later)
      */
     public boolean deliver(Subscription sub, EncodedMessage message) {
+        return deliver(sub, message, null);
+    }
+
+    /**
+     * As {@link #deliver(Subscription, EncodedMessage)}, taking the frame from {@code frames} (shared with the
+     * loop's other subscribers of the message) when given.
+     */
+    public boolean deliver(Subscription sub, EncodedMessage message, SharedFrames frames) {
         if (sub.isReplaying()) {
             if (!closing) {
                 sub.hold(message);
@@ -178,7 +187,8 @@ public final class Session {
                 return false;
             }
         }
-        channel.write(frame(messageFrame(sub, message.tail()), message.isText()), channel.voidPromise());
+        channel.write(frames != null ? frames.frameFor(sub.framePrefix(), channel.alloc())
+                : frame(messageFrame(sub, message.tail()), message.isText()), channel.voidPromise());
         if (flushPending) {
             return false;
         }

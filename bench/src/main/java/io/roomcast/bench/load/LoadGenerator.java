@@ -93,7 +93,14 @@ public final class LoadGenerator implements AutoCloseable {
         }
         Semaphore permits = new Semaphore(inFlight);
         List<CompletableFuture<BenchClient>> futures = new ArrayList<>(count);
+        // A server that accepts fewer than 100 connections a second (one thrashing in GC, say) has failed.
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60 + count / 100);
         for (int i = 0; i < count; i++) {
+            if (System.nanoTime() > deadline) {
+                futures.forEach(f -> f.thenAccept(BenchClient::close));
+                throw new IllegalStateException("connections too slow: " + i + " of " + count + " in "
+                        + (60 + count / 100) + " s");
+            }
             if (!permits.tryAcquire(20, TimeUnit.SECONDS)) {
                 throw new IllegalStateException("connections stalled: no handshake completed for 20 s, at " + i
                         + " of " + count);

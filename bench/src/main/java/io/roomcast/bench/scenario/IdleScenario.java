@@ -13,7 +13,7 @@ import java.util.List;
 /**
  * N idle connections, each subscribed to a room (ten to a room), at several N: the server's resident memory
  * and heap after a full GC, per connection, over its own baseline with no connections. Also the connect rate
- * (WebSocket handshake, CONNECT, CONNECTED) for the first level.
+ * (WebSocket handshake, CONNECT, CONNECTED, with 200 in flight) while opening the second level.
  */
 public final class IdleScenario {
     private IdleScenario() {
@@ -22,7 +22,7 @@ public final class IdleScenario {
     /**
      * @param rssPerConnectionKb (RSS at N − RSS with none) / N
      * @param heapPerConnectionKb (heap after GC at N − heap after GC with none) / N
-     * @param connectsPerSecond  for the first level only (null for the others)
+     * @param connectsPerSecond  for the second level only (null for the others)
      */
     public record Point(String target, int connections, double rssMb, double heapMb, double rssPerConnectionKb,
                         double heapPerConnectionKb, Double connectsPerSecond, String failure) {
@@ -55,18 +55,21 @@ public final class IdleScenario {
                     String why = rig.target() + " could not hold " + String.format("%,d", level)
                             + " idle connections: " + e.getMessage() + " (see its log)";
                     rig.out().println("  " + why);
-                    points.add(new Point(rig.target(), level, stats.rssBytes() / 1e6, Double.NaN, Double.NaN,
-                            Double.NaN, points.isEmpty() ? Double.NaN : null, why));
+                    points.add(new Point(rig.target(), level, Double.NaN, Double.NaN, Double.NaN, Double.NaN, null,
+                            why));
                     break;
                 }
-                if (rate == null) {
-                    rate = level / ((System.nanoTime() - start) / 1e9);
+                // The connect rate of the second level: by then both JVMs are warm, which the first level
+                // mostly measures instead (with one level, that one it is).
+                if (points.size() == (levels.size() > 1 ? 1 : 0)) {
+                    rate = (level - from) / ((System.nanoTime() - start) / 1e9);
                 }
                 Rig.await(() -> false, Duration.ofSeconds(2)); // subscriptions settle
                 long heap = stats.heapAfterGcBytes();
                 long rss = stats.rssBytes();
                 Point point = new Point(rig.target(), level, rss / 1e6, heap / 1e6, (rss - rss0) / 1024.0 / level,
-                        (heap - heap0) / 1024.0 / level, points.isEmpty() ? rate : null, null);
+                        (heap - heap0) / 1024.0 / level, points.size() == (levels.size() > 1 ? 1 : 0) ? rate : null,
+                        null);
                 rig.out().println("  " + point.line());
                 points.add(point);
             }
