@@ -12,6 +12,9 @@ public final class Channels {
     /** The client's address, as the trusted proxies tell it (set at the WebSocket handshake). */
     public static final AttributeKey<String> CLIENT_ADDRESS = AttributeKey.valueOf("roomcast.clientAddress");
 
+    /** The pipeline name of the HTTP API handler, which an upgraded socket no longer needs. */
+    public static final String HTTP_API_HANDLER = "api";
+
     private Channels() {
     }
 }

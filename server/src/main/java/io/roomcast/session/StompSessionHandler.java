@@ -97,6 +97,10 @@ public final class StompSessionHandler extends SimpleChannelInboundHandler<Stomp
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
         if (evt instanceof WebSocketServerProtocolHandler.HandshakeComplete handshake) {
             ctx.channel().attr(Channels.UPGRADED).set(Boolean.TRUE);
+            // Plain HTTP can't come on an upgraded socket: drop its handler, one less object per connection.
+            if (ctx.pipeline().get(Channels.HTTP_API_HANDLER) != null) {
+                ctx.pipeline().remove(Channels.HTTP_API_HANDLER);
+            }
             ctx.channel().attr(Channels.CLIENT_ADDRESS).set(node.trustedProxies().clientAddress(
                     ctx.channel().remoteAddress(), handshake.requestHeaders().get("X-Forwarded-For")));
         } else if (evt instanceof IdleStateEvent idle) {
@@ -181,6 +185,7 @@ public final class StompSessionHandler extends SimpleChannelInboundHandler<Stomp
             return;
         }
         connectTimer.cancel(false);
+        connectTimer = null; // kept by nothing else; an idle connection should not carry it
         installHeartBeat(heartBeat);
         StompHeaders h = new StompHeaders(8)
                 .add("version", version)
@@ -498,7 +503,9 @@ public final class StompSessionHandler extends SimpleChannelInboundHandler<Stomp
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
-        connectTimer.cancel(false);
+        if (connectTimer != null) {
+            connectTimer.cancel(false);
+        }
         if (session.isConnected()) {
             for (Subscription sub : List.copyOf(session.subscriptions())) {
                 unsubscribe(sub);

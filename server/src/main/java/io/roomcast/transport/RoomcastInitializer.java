@@ -11,6 +11,7 @@ import io.roomcast.config.Settings;
 import io.roomcast.http.HttpApiHandler;
 import io.roomcast.http.JsonHttpObjectAggregator;
 import io.roomcast.node.Node;
+import io.roomcast.session.Channels;
 import io.roomcast.session.StompSessionHandler;
 import io.roomcast.stomp.StompDecoder;
 import io.netty.channel.group.ChannelGroup;
@@ -58,7 +59,7 @@ public final class RoomcastInitializer extends ChannelInitializer<SocketChannel>
         p.addLast("http", new HttpServerCodec(4096, 8192, 8192));
         p.addLast("aggregator", new JsonHttpObjectAggregator(s.httpMaxBodyBytes));
         p.addLast("websocket", new WebSocketServerProtocolHandler(wsConfig));
-        p.addLast("api", api);
+        p.addLast(Channels.HTTP_API_HANDLER, api);
         p.addLast("frame-bytes", WebSocketFrameBytes.INSTANCE);
         p.addLast("stomp-decoder", new StompDecoder(s.stompLimits()));
         p.addLast("session", new StompSessionHandler(node));
