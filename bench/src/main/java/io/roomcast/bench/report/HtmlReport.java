@@ -120,7 +120,7 @@ public final class HtmlReport {
     private static String stepTable(List<Step> steps) {
         StringBuilder t = new StringBuilder("<table><tr><th>Server</th><th>Scenario</th><th>Offered msg/s</th>"
                 + "<th>Delivered/s</th><th>Delivered</th><th>p50 ms</th><th>p99 ms</th><th>p99.9 ms</th>"
-                + "<th>CPU µs/delivery</th><th>Sustained</th></tr>");
+                + "<th>CPU us/delivery</th><th>Sustained</th></tr>");
         for (Step s : steps) {
             t.append(row(s.target(), s.scenario(), fmt("%.0f", s.offeredPerSecond()), fmt("%,.0f", s.deliveredPerSecond()),
                     fmt("%.1f%%", s.deliveredRatio() * 100), fmt("%.2f", s.p50Ms()), fmt("%.2f", s.p99Ms()),

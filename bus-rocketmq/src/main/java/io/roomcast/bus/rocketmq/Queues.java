@@ -1,7 +1,5 @@
 package io.roomcast.bus.rocketmq;
 
-import org.apache.rocketmq.client.producer.MessageQueueSelector;
-import org.apache.rocketmq.common.message.Message;
 import org.apache.rocketmq.common.message.MessageQueue;
 
 import java.util.ArrayList;
@@ -43,27 +41,5 @@ final class Queues {
     /** @return the partition of {@code queue}, or -1 if it is not one of this topic's queues */
     int partitionOf(MessageQueue queue) {
         return index.getOrDefault(queue, -1);
-    }
-
-    /**
-     * Picks the queue for a message whose argument is its partition. The producer's list may arrive in any
-     * order, so the choice is made by identity, not by position in that list.
-     */
-    static final class Selector implements MessageQueueSelector {
-        private final Queues queues;
-
-        Selector(Queues queues) {
-            this.queues = queues;
-        }
-
-        @Override
-        public MessageQueue select(List<MessageQueue> available, Message msg, Object partition) {
-            MessageQueue wanted = queues.get((Integer) partition);
-            if (!available.contains(wanted)) {
-                // Another queue would break the stream's order and its positions: fail the send instead.
-                throw new IllegalStateException("queue " + wanted + " is not writable now");
-            }
-            return wanted;
-        }
     }
 }

@@ -25,7 +25,10 @@ import org.slf4j.LoggerFactory;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.Deque;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -34,11 +37,12 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.stream.Stream;
-import java.util.function.Supplier;
+import java.util.function.Consumer;
 import io.roomcast.bus.LogReader;
 
 /**
- * The cluster bus. Publishes with a {@link Queues.Selector} keyed by stream; consumes every queue in
+ * The cluster bus. Publishes each stream to its own queue (by {@link Queues}), in order and batched per
+ * partition (see {@link Lane}); consumes every queue in
  * BROADCASTING mode with an orderly listener.
  *
  * <p><b>Start-up never blocks on the broker.</b> A background task connects, creates the topic if it is
@@ -64,6 +68,7 @@ public final class RocketMqBus implements Bus {
     private final DefaultMQProducer producer;
     private final ScheduledExecutorService background;
     private final LongAdder deliveryFailures = new LongAdder();
+    private final LongAdder publishRequests = new LongAdder();
     private volatile DefaultMQPushConsumer consumer;
     private volatile Queues queues;
     private volatile Lane[] lanes;
@@ -130,7 +135,8 @@ public final class RocketMqBus implements Bus {
             String e = Epochs.of(producer, config.topic(), createdTopic);
             this.lanes = new Lane[q.size()];
             for (int i = 0; i < lanes.length; i++) {
-                lanes[i] = new Lane();
+                // A batch is one message to the broker: keep it well inside the size limit.
+                lanes[i] = new Lane(config.maxMessageSize() / 2);
             }
             this.queues = q;
             this.epoch = e;
@@ -281,40 +287,113 @@ public final class RocketMqBus implements Bus {
         }
         Message message = new Message(config.topic(), envelope.event(), envelope.stream().key(), body);
         int partition = envelope.stream().partition(q.size());
-        return lanes[partition].then(() -> send(q, e, message, partition));
-    }
-
-    private CompletableFuture<Position> send(Queues q, String e, Message message, int partition) {
-        CompletableFuture<Position> result = new CompletableFuture<>();
-        try {
-            producer.send(message, new Queues.Selector(q), partition, new SendCallback() {
-                @Override
-                public void onSuccess(SendResult sent) {
-                    result.complete(new Position(e, q.partitionOf(sent.getMessageQueue()), sent.getQueueOffset()));
-                }
-
-                @Override
-                public void onException(Throwable failure) {
-                    result.completeExceptionally(unavailable(failure));
-                }
-            }, config.sendTimeout().toMillis());
-        } catch (Exception ex) {
-            result.completeExceptionally(unavailable(ex));
-        }
-        return result;
+        return lanes[partition].offer(message, body.length, batch -> sendBatch(q, e, partition, batch));
     }
 
     /**
-     * Sends of one partition, one at a time. RocketMQ's asynchronous sends run on a thread pool and may
-     * overtake each other; chaining them keeps each stream in the order it was published.
+     * Sends what queued up in one partition's lane as one request: one message alone, or several as a RocketMQ
+     * batch, which the broker stores consecutively, so the n-th gets the batch's first offset plus n.
+     */
+    private void sendBatch(Queues q, String e, int partition, List<Lane.Pending> batch) {
+        MessageQueue queue = q.get(partition);
+        Lane lane = lanes[partition];
+        publishRequests.increment();
+        SendCallback callback = new SendCallback() {
+            @Override
+            public void onSuccess(SendResult sent) {
+                long first = sent.getQueueOffset();
+                for (int i = 0; i < batch.size(); i++) {
+                    batch.get(i).result().complete(new Position(e, partition, first + i));
+                }
+                lane.done();
+            }
+
+            @Override
+            public void onException(Throwable failure) {
+                BusUnavailableException u = unavailable(failure);
+                batch.forEach(p -> p.result().completeExceptionally(u));
+                lane.done();
+            }
+        };
+        try {
+            if (batch.size() == 1) {
+                producer.send(batch.get(0).message(), queue, callback, config.sendTimeout().toMillis());
+            } else {
+                producer.send(batch.stream().map(Lane.Pending::message).toList(), queue, callback,
+                        config.sendTimeout().toMillis());
+            }
+        } catch (Exception ex) {
+            callback.onException(ex);
+        }
+    }
+
+    /**
+     * One partition's sends, in order. A stream's messages must reach the broker in the order they were
+     * published, and RocketMQ's asynchronous sends may overtake each other, so a lane has one request in flight
+     * at a time. Whatever queues up meanwhile goes out together in the next request: under load a partition
+     * costs one round trip per batch instead of one per message, which is what keeps a busy cluster's latency
+     * flat.
      */
     static final class Lane {
-        private CompletableFuture<?> tail = CompletableFuture.completedFuture(null);
+        /** At most this many messages, or {@link #maxBatchBytes} bytes, per request. */
+        static final int MAX_BATCH = 128;
 
-        synchronized <T> CompletableFuture<T> then(Supplier<CompletableFuture<T>> send) {
-            CompletableFuture<T> next = tail.handle((ignored, failure) -> null).thenCompose(ignored -> send.get());
-            tail = next;
-            return next;
+        record Pending(Message message, int size, CompletableFuture<Position> result) {
+        }
+
+        private final int maxBatchBytes;
+        private final Deque<Pending> waiting = new ArrayDeque<>();
+        private Consumer<List<Pending>> sender;
+        private boolean busy;
+
+        Lane(int maxBatchBytes) {
+            this.maxBatchBytes = maxBatchBytes;
+        }
+
+        /** Queues a message; sends it now when nothing is in flight, else with the next batch. */
+        CompletableFuture<Position> offer(Message message, int size, Consumer<List<Pending>> send) {
+            Pending pending = new Pending(message, size, new CompletableFuture<>());
+            List<Pending> batch = null;
+            synchronized (this) {
+                this.sender = send;
+                waiting.add(pending);
+                if (!busy) {
+                    busy = true;
+                    batch = take();
+                }
+            }
+            if (batch != null) {
+                send.accept(batch);
+            }
+            return pending.result();
+        }
+
+        /** The request in flight completed: send what waited meanwhile, if anything. */
+        void done() {
+            List<Pending> next;
+            Consumer<List<Pending>> send;
+            synchronized (this) {
+                next = waiting.isEmpty() ? null : take();
+                busy = next != null;
+                send = sender;
+            }
+            if (next != null) {
+                send.accept(next);
+            }
+        }
+
+        private List<Pending> take() {
+            List<Pending> batch = new ArrayList<>(Math.min(waiting.size(), MAX_BATCH));
+            int bytes = 0;
+            while (!waiting.isEmpty() && batch.size() < MAX_BATCH) {
+                Pending p = waiting.peek();
+                if (!batch.isEmpty() && bytes + p.size() > maxBatchBytes) {
+                    break;
+                }
+                bytes += p.size();
+                batch.add(waiting.poll());
+            }
+            return batch;
         }
     }
 
@@ -340,6 +419,11 @@ public final class RocketMqBus implements Bus {
     @Override
     public String unavailableReason() {
         return ready ? null : unavailableReason;
+    }
+
+    /** Send requests made to the broker since start; fewer than messages when lanes batch. */
+    public long publishRequests() {
+        return publishRequests.sum();
     }
 
     /** Messages the node failed to deliver since start. */
