@@ -61,6 +61,11 @@ function onLogin(event) {
 }
 
 function connect(credentials, firstRoom) {
+  // A new sign-in (after a refused one, say) starts from nothing: its connection subscribes afresh.
+  state.connection?.stop();
+  state.rooms.clear();
+  state.current = null;
+  state.whisperTo = null;
   const scheme = location.protocol === 'https:' ? 'wss' : 'ws';
   const connection = new RoomcastConnection({ url: `${scheme}://${location.host}/ws`, ...credentials });
   state.connection = connection;

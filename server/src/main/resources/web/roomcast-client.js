@@ -174,7 +174,9 @@ export class RoomcastConnection extends EventTarget {
   }
 
   #onStompError(frame) {
-    const message = frame.headers.message ?? 'the server refused the connection';
+    // Before CONNECTED, stompjs leaves STOMP 1.2's header escapes in place (\c for ':'): undo them for people.
+    const message = (frame.headers.message ?? 'the server refused the connection')
+      .replace(/\\c/g, ':').replace(/\\n/g, ' ').replace(/\\\\/g, '\\');
     if (!this.#everConnected && /authentication|token/i.test(message)) {
       // Retrying a refused identity only hammers the server: stop and say why.
       this.#setState('failed', { reason: message });

@@ -12,8 +12,8 @@ import io.roomcast.bench.scenario.IdleScenario;
 import io.roomcast.bench.scenario.Rig;
 import io.roomcast.bench.scenario.Step;
 import io.roomcast.bench.scenario.StormScenario;
-import io.roomcast.bench.target.ServerProcess;
-import io.roomcast.bench.target.Targets;
+import io.roomcast.bench.servers.ServerProcess;
+import io.roomcast.bench.servers.Targets;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 

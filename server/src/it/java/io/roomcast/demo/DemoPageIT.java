@@ -20,4 +20,17 @@ class DemoPageIT {
                     .contains("ok: carol sees neither the lounge chat nor the whisper");
         }
     }
+
+    @Test
+    void inJwtModeThePageSignsInWithAPastedTokenAndExplainsARefusedOne() throws Exception {
+        String secret = "a-secret-of-at-least-32-bytes-for-hs256!";
+        Process tokenCommand = new ProcessBuilder("java", "-jar", System.getProperty("roomcast.jar"), "token",
+                "--user", "dana", "--jwt-secret", secret).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        String token = new String(tokenCommand.getInputStream().readAllBytes()).trim();
+        assertThat(tokenCommand.waitFor()).as(token).isZero();
+        try (NodeProcess node = NodeProcess.startEmbedded("demo-jwt", "--auth", "jwt", "--jwt-secret", secret)) {
+            String out = BrowserScript.run("jwt.mjs", 120, node.httpUrl(), token, BrowserScript.SCREENSHOTS.toString());
+            assertThat(out).contains("ok: signed in as the user the token names");
+        }
+    }
 }

@@ -2,7 +2,7 @@ package io.roomcast.bench.report;
 
 import io.roomcast.bench.scenario.IdleScenario;
 import io.roomcast.bench.scenario.Step;
-import io.roomcast.bench.target.Targets;
+import io.roomcast.bench.servers.Targets;
 
 import java.util.ArrayList;
 import java.util.Comparator;

@@ -4,7 +4,7 @@ import io.roomcast.bench.load.BenchClient;
 import io.roomcast.bench.load.ClientListener;
 import io.roomcast.bench.load.Frames;
 import io.roomcast.bench.load.Progress;
-import io.roomcast.bench.target.ProcStats;
+import io.roomcast.bench.servers.ProcStats;
 
 import java.time.Duration;
 import java.util.ArrayList;

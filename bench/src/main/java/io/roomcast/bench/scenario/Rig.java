@@ -3,7 +3,7 @@ package io.roomcast.bench.scenario;
 import io.roomcast.bench.load.BenchClient;
 import io.roomcast.bench.load.LoadGenerator;
 import io.roomcast.bench.load.Progress;
-import io.roomcast.bench.target.ProcStats;
+import io.roomcast.bench.servers.ProcStats;
 
 import java.io.PrintStream;
 import java.net.URI;

@@ -1,0 +1,103 @@
+package io.roomcast.bench.servers;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Starts each server the benchmark compares, from the jars the build made: Roomcast (the node jar, embedded
+ * default or clustered), the ceiling (this jar's {@code ceiling} command, in either flush mode) and the
+ * Spring baseline.
+ */
+public final class Targets {
+    public static final String ROOMCAST = "roomcast";
+    public static final String CEILING_EACH = "ceiling-flush-each";
+    public static final String CEILING_BATCHED = "ceiling-batched";
+    public static final String SPRING = "spring";
+    public static final List<String> ALL = List.of(ROOMCAST, CEILING_BATCHED, CEILING_EACH, SPRING);
+    private static final String API_KEY = "bench-api-key-0123456789";
+
+    private final Path roomcastJar;
+    private final Path springJar;
+    private final Path benchJar;
+    private final Path logDir;
+    private final List<String> jvmOptions;
+
+    public Targets(Path roomcastJar, Path springJar, Path benchJar, Path logDir, List<String> jvmOptions) {
+        this.jvmOptions = List.copyOf(jvmOptions);
+        this.roomcastJar = roomcastJar;
+        this.springJar = springJar;
+        this.benchJar = benchJar;
+        this.logDir = logDir;
+        for (Path jar : List.of(roomcastJar, springJar, benchJar)) {
+            if (!Files.isRegularFile(jar)) {
+                throw new IllegalArgumentException(jar + " is missing: build first (mvn -B -q package -DskipTests)");
+            }
+        }
+    }
+
+    public ServerProcess start(String target) throws Exception {
+        return switch (target) {
+            case ROOMCAST -> awaitReady(ServerProcess.start(ROOMCAST, jvmOptions, roomcast("bench", List.of()), "/ws", logDir));
+            case CEILING_EACH, CEILING_BATCHED -> ServerProcess.start(target, jvmOptions, List.of("-jar", benchJar.toString(),
+                    "ceiling", "--port", "{port}", "--flush", target.equals(CEILING_EACH) ? "each" : "batched"),
+                    "/ws", logDir);
+            case SPRING -> ServerProcess.start(SPRING, jvmOptions, List.of("-jar", springJar.toString(), "--server.port={port}",
+                    // Tomcat's default of 8192 connections would cap the idle scenario; any deployer raises it.
+                    "--server.tomcat.max-connections=20000", "--server.tomcat.accept-count=4096"), "/ws", logDir);
+            default -> throw new IllegalArgumentException("unknown target '" + target + "': use one of " + ALL);
+        };
+    }
+
+    /** A local RocketMQ (the node jar's {@code broker} command); its "port" is the NameServer's. */
+    public ServerProcess startBroker() throws Exception {
+        Path dir = Files.createTempDirectory("roomcast-bench-broker");
+        int brokerPort = ServerProcess.freePort();
+        ServerProcess broker = ServerProcess.start("broker", List.of("-Xmx256m"), List.of("-jar", roomcastJar.toString(), "broker",
+                "--dir", dir.toString(), "--namesrv-port", "{port}", "--broker-port", Integer.toString(brokerPort)),
+                "/", logDir);
+        return broker;
+    }
+
+    /** A clustered Roomcast node on the broker's NameServer. */
+    public ServerProcess startClusterNode(String id, ServerProcess broker) throws Exception {
+        return awaitReady(ServerProcess.start("roomcast-" + id, jvmOptions, roomcast(id, List.of("--bus", "rocketmq",
+                "--namesrv", "127.0.0.1:" + broker.port())), "/ws", logDir));
+    }
+
+    private List<String> roomcast(String id, List<String> extra) {
+        List<String> args = new ArrayList<>(List.of("-jar", roomcastJar.toString(), "--host", "127.0.0.1",
+                "--port", "{port}", "--node-id", id, "--api-key", API_KEY,
+                // The reconnect storm resumes 10k clients whose joins and leaves alone fill the default window
+                // (1000 messages per partition): size it for that many clients, as such a deployment would.
+                "--history-max-messages", "50000"));
+        args.addAll(extra);
+        return args;
+    }
+
+    /** Waits for {@code /health/ready}: a clustered node listens before its bus is ready. */
+    private static ServerProcess awaitReady(ServerProcess p) throws Exception {
+        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+        long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
+        while (System.nanoTime() < deadline) {
+            try {
+                HttpResponse<Void> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + p.port()
+                        + "/health/ready")).build(), HttpResponse.BodyHandlers.discarding());
+                if (r.statusCode() == 200) {
+                    return p;
+                }
+            } catch (java.io.IOException notYet) {
+                // still starting
+            }
+            Thread.sleep(300);
+        }
+        p.close();
+        throw new IllegalStateException(p.name() + " was not ready within 120 s");
+    }
+}
