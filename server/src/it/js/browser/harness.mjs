@@ -6,6 +6,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 
 const TIMEOUT_MS = 15000;
+const people = [];
 
 export async function launch() {
   // launch() gives Chromium a fresh, empty user-data directory of its own each time (launchPersistentContext
@@ -28,7 +29,9 @@ export async function person(browser, name, baseUrl) {
   page.on('pageerror', e => errors.push(e.message));
   page.on('console', m => { if (m.type() === 'error') errors.push(m.text()); });
   await page.goto(baseUrl);
-  return { name, page, context, errors };
+  const p = { name, page, context, errors };
+  people.push(p);
+  return p;
 }
 
 export async function signIn(p, room) {
@@ -91,6 +94,22 @@ export function sameList(actual, expected) {
   return actual.length === expected.length && actual.every((v, i) => v === expected[i]);
 }
 
+/** On a failure: what each page showed, so that the log tells what went wrong without a rerun. */
+async function describePeople() {
+  for (const p of people) {
+    try {
+      const seen = await p.page.evaluate(() => ({
+        status: document.getElementById('status')?.textContent.replace(/\s+/g, ' ').trim(),
+        members: [...document.querySelectorAll('#member-list button')].map(b => b.dataset.user),
+        messages: [...document.querySelectorAll('#messages li')].map(li => `${li.dataset.kind}: ${li.textContent}`),
+      }));
+      console.log(`${p.name}'s page: ${JSON.stringify(seen)} errors: ${JSON.stringify(p.errors)}`);
+    } catch (e) {
+      console.log(`${p.name}'s page: unreadable (${e.message})`);
+    }
+  }
+}
+
 /** Runs a scenario and turns its outcome into an exit code and a last line: PASS or FAIL. */
 export async function run(name, scenario) {
   const browser = await launch();
@@ -99,6 +118,7 @@ export async function run(name, scenario) {
     console.log(`PASS ${name}`);
   } catch (e) {
     console.log(e.stack ?? String(e));
+    await describePeople();
     console.log(`FAIL ${name}`);
     process.exitCode = 1;
   } finally {

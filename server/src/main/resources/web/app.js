@@ -142,7 +142,8 @@ function showLogin() {
 
 function joinRoom(room) {
   if (!state.rooms.has(room)) {
-    state.rooms.set(room, { messages: [], members: new Map(), membersAt: null, unread: 0 });
+    state.rooms.set(room, { messages: [], members: new Map(), membersAt: null, unread: 0, refreshing: false,
+      sinceRefresh: [] });
     state.connection.subscribe(ROOM_PREFIX + room, event => onRoomEvent(room, event));
     if (state.connection.connected) refreshMembers(room);
   }
@@ -190,9 +191,9 @@ function onRoomEvent(room, event) {
       break;
     case 'join':
     case 'leave':
-      if (isAfter(event.position, r.membersAt)) {
-        if (event.event === 'join') r.members.set(event.user, true); else r.members.delete(event.user);
-      }
+      applyMembership(r, event);
+      // A member list on its way may predate this event: it is applied again on top of that list.
+      if (r.refreshing) r.sinceRefresh.push(event);
       addMessage(room, { kind: 'system', text: `${event.user} ${event.event === 'join' ? 'joined' : 'left'}`,
         position: event.position });
       break;
@@ -202,16 +203,37 @@ function onRoomEvent(room, event) {
   renderAll();
 }
 
+/** A join or leave changes the list only if it is newer than the list (or when {@code always}). */
+function applyMembership(r, event, always = false) {
+  if (always || isAfter(event.position, r.membersAt)) {
+    if (event.event === 'join') r.members.set(event.user, true); else r.members.delete(event.user);
+  }
+}
+
+/**
+ * Asks who is in the room. The answer is the list as of its position; join and leave events that arrived while
+ * it was on its way are applied again on top, so that the list never loses an arrival or a departure; later
+ * events apply if newer than the answer.
+ */
 async function refreshMembers(room) {
+  const r = state.rooms.get(room);
+  if (!r) return;
+  r.refreshing = true;
+  r.sinceRefresh = [];
   try {
     const answer = await state.connection.members(room);
-    const r = state.rooms.get(room);
-    if (!r) return;
+    if (state.rooms.get(room) !== r) return;
     r.members = new Map(answer.users.map(u => [u.user, u.sessions]));
     r.membersAt = answer.position;
+    // Whatever happened to a user while the question was out is newer news about them than the answer, which
+    // in a cluster may lag their room event (presence travels on the control stream): it goes on top.
+    for (const event of r.sinceRefresh) applyMembership(r, event, true);
     renderAll();
   } catch (e) {
-    // Not a member yet (the join is still on its way) or disconnected: the next join event or resume retries.
+    // Disconnected, or refused: the next connect (or recovery) asks again.
+  } finally {
+    r.refreshing = false;
+    r.sinceRefresh = [];
   }
 }
 

@@ -76,6 +76,8 @@ export class RoomcastConnection extends EventTarget {
     this.#url = url;
     this.#connectHeaders = token ? { passcode: token } : { login };
     this.heartbeatMs = heartbeatMs;
+    // Refusals come on the errors queue; each names the receipt of the request it refuses.
+    this.#streams.set(ERRORS, { destination: ERRORS, handler: () => {}, position: null, sub: null });
   }
 
   get state() { return this.#state; }
