@@ -1,6 +1,7 @@
 package io.roomcast.bus;
 
 import java.util.Map;
+import java.util.Set;
 
 /**
  * A message as it travels on the bus, before it has a position. Immutable; {@code headers} and {@code body}
@@ -23,6 +24,13 @@ public record Envelope(Stream stream, String event, String from, String room, St
     public static final String DIRECT = "direct";
     public static final String JOIN = "join";
     public static final String LEAVE = "leave";
+
+    /**
+     * Headers a node writes on every MESSAGE itself (or that STOMP reserves), so a publisher may not supply them
+     * among its application headers: the HTTP API and the SDK refuse them alike.
+     */
+    public static final Set<String> RESERVED_HEADERS = Set.of("destination", "subscription", "message-id",
+            "content-length", "content-type", "event", "from", "room", "user", "position", "receipt", "receipt-id");
 
     public Envelope {
         headers = headers == null ? Map.of() : headers;

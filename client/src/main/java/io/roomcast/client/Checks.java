@@ -1,16 +1,12 @@
 package io.roomcast.client;
 
+import io.roomcast.bus.Envelope;
+import io.roomcast.bus.Stream;
+
 import java.util.Map;
-import java.util.Set;
-import java.util.regex.Pattern;
 
 /** What every send is checked for before it leaves: a target, and headers a node would accept. */
 final class Checks {
-    /** The nodes' room id syntax (see the server's Destination). */
-    private static final Pattern ROOM = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.~-]*");
-    /** Headers the node sets itself; a backend can't supply them. */
-    private static final Set<String> RESERVED = Set.of("destination", "subscription", "message-id",
-            "content-length", "content-type", "event", "from", "room", "user", "position", "receipt", "receipt-id");
     static final int MAX_HEADERS = 16;
 
     private Checks() {
@@ -20,7 +16,7 @@ final class Checks {
         if (room == null || room.isEmpty()) {
             throw new IllegalArgumentException("the room is missing: name the room to send to");
         }
-        if (room.length() > 255 || !ROOM.matcher(room).matches()) {
+        if (room.length() > 255 || !Stream.ROOM_ID.matcher(room).matches()) {
             throw new IllegalArgumentException("invalid room id '" + room + "': use letters, digits or . _ ~ -, "
                     + "starting with a letter or digit");
         }
@@ -42,7 +38,7 @@ final class Checks {
             throw new IllegalArgumentException("at most " + MAX_HEADERS + " headers, got " + headers.size());
         }
         headers.forEach((name, value) -> {
-            if (name == null || name.isEmpty() || RESERVED.contains(name) || name.contains(":")
+            if (name == null || name.isEmpty() || Envelope.RESERVED_HEADERS.contains(name) || name.contains(":")
                     || name.contains("\n")) {
                 throw new IllegalArgumentException("header name '" + name + "' is empty, reserved or malformed");
             }

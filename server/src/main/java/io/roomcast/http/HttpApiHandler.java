@@ -12,6 +12,7 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import io.roomcast.bus.BusUnavailableException;
+import io.roomcast.bus.Envelope;
 import io.roomcast.bus.Position;
 import io.roomcast.node.Node;
 import io.roomcast.room.Refusal;
@@ -288,7 +289,7 @@ public final class HttpApiHandler extends SimpleChannelInboundHandler<FullHttpRe
                 if (!e.getValue().isValueNode() || e.getValue().isNull()) {
                     throw missing("header '" + e.getKey() + "' must be a string");
                 }
-                if (e.getKey().isEmpty() || RESERVED.contains(e.getKey())) {
+                if (e.getKey().isEmpty() || Envelope.RESERVED_HEADERS.contains(e.getKey())) {
                     throw missing("header name '" + e.getKey() + "' is empty or reserved");
                 }
                 headers.put(e.getKey(), e.getValue().asText());
@@ -298,10 +299,6 @@ public final class HttpApiHandler extends SimpleChannelInboundHandler<FullHttpRe
             }
             return headers;
         }
-
-        private static final java.util.Set<String> RESERVED = java.util.Set.of("destination", "subscription",
-                "message-id", "content-length", "content-type", "event", "from", "room", "user", "position",
-                "receipt", "receipt-id");
 
         private static ApiException missing(String message) {
             return new ApiException(HttpResponseStatus.BAD_REQUEST, "invalid-request", message);

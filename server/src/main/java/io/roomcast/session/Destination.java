@@ -3,7 +3,6 @@ package io.roomcast.session;
 import io.roomcast.bus.Stream;
 import io.roomcast.room.Refusal;
 
-import java.util.regex.Pattern;
 
 /**
  * A STOMP destination a client may subscribe or send to, as DESIGN.md's protocol table defines them.
@@ -28,7 +27,6 @@ public record Destination(Kind kind, String text, Stream stream, String room) {
     public static final String PRESENCE_PREFIX = "/app/presence.";
 
     public static final int DEFAULT_MAX_ROOM_LENGTH = 64;
-    private static final Pattern ROOM_SYNTAX = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.~-]*");
 
     /** A destination for SUBSCRIBE. */
     public static Destination forSubscribe(String text, int maxRoomLength) throws Refusal {
@@ -65,7 +63,7 @@ public record Destination(Kind kind, String text, Stream stream, String room) {
 
     /** Checks a room id's syntax; also used for the {@code room} header of a whisper and by the HTTP API. */
     public static String room(String room, int maxRoomLength) throws Refusal {
-        if (room.isEmpty() || room.length() > maxRoomLength || !ROOM_SYNTAX.matcher(room).matches()) {
+        if (room.isEmpty() || room.length() > maxRoomLength || !Stream.ROOM_ID.matcher(room).matches()) {
             throw new Refusal("invalid-room", "invalid room id '" + abbreviate(room) + "': use 1 to "
                     + maxRoomLength + " letters, digits or . _ ~ -, starting with a letter or digit");
         }
