@@ -37,7 +37,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.stream.Stream;
-import java.util.function.Consumer;
+import java.util.function.BiConsumer;
 import io.roomcast.bus.LogReader;
 
 /**
@@ -135,8 +135,9 @@ public final class RocketMqBus implements Bus {
             String e = Epochs.of(producer, config.topic(), createdTopic);
             this.lanes = new Lane[q.size()];
             for (int i = 0; i < lanes.length; i++) {
+                int partition = i;
                 // A batch is one message to the broker: keep it well inside the size limit.
-                lanes[i] = new Lane(config.maxMessageSize() / 2);
+                lanes[i] = new Lane(config.maxMessageSize() / 2, (lane, batch) -> sendBatch(q, partition, lane, batch));
             }
             this.queues = q;
             this.epoch = e;
@@ -276,7 +277,6 @@ public final class RocketMqBus implements Bus {
     @Override
     public CompletableFuture<Position> publish(Envelope envelope) {
         Queues q = queues;
-        String e = epoch;
         if (q == null || !ready) {
             return CompletableFuture.failedFuture(new BusUnavailableException(unavailableReason, null));
         }
@@ -287,16 +287,17 @@ public final class RocketMqBus implements Bus {
         }
         Message message = new Message(config.topic(), envelope.event(), envelope.stream().key(), body);
         int partition = envelope.stream().partition(q.size());
-        return lanes[partition].offer(message, body.length, batch -> sendBatch(q, e, partition, batch));
+        return lanes[partition].offer(message, body.length);
     }
 
     /**
      * Sends what queued up in one partition's lane as one request: one message alone, or several as a RocketMQ
-     * batch, which the broker stores consecutively, so the n-th gets the batch's first offset plus n.
+     * batch, which the broker stores consecutively, so the n-th gets the batch's first offset plus n. The
+     * positions carry the epoch current when the broker took them.
      */
-    private void sendBatch(Queues q, String e, int partition, List<Lane.Pending> batch) {
+    private void sendBatch(Queues q, int partition, Lane lane, List<Lane.Pending> batch) {
         MessageQueue queue = q.get(partition);
-        Lane lane = lanes[partition];
+        String e = epoch;
         publishRequests.increment();
         SendCallback callback = new SendCallback() {
             @Override
@@ -342,20 +343,21 @@ public final class RocketMqBus implements Bus {
         }
 
         private final int maxBatchBytes;
+        /** Sends one batch; calls {@link #done} when the broker answered. */
+        private final BiConsumer<Lane, List<Pending>> send;
         private final Deque<Pending> waiting = new ArrayDeque<>();
-        private Consumer<List<Pending>> sender;
         private boolean busy;
 
-        Lane(int maxBatchBytes) {
+        Lane(int maxBatchBytes, BiConsumer<Lane, List<Pending>> send) {
             this.maxBatchBytes = maxBatchBytes;
+            this.send = send;
         }
 
         /** Queues a message; sends it now when nothing is in flight, else with the next batch. */
-        CompletableFuture<Position> offer(Message message, int size, Consumer<List<Pending>> send) {
+        CompletableFuture<Position> offer(Message message, int size) {
             Pending pending = new Pending(message, size, new CompletableFuture<>());
             List<Pending> batch = null;
             synchronized (this) {
-                this.sender = send;
                 waiting.add(pending);
                 if (!busy) {
                     busy = true;
@@ -363,7 +365,7 @@ public final class RocketMqBus implements Bus {
                 }
             }
             if (batch != null) {
-                send.accept(batch);
+                send.accept(this, batch);
             }
             return pending.result();
         }
@@ -371,14 +373,12 @@ public final class RocketMqBus implements Bus {
         /** The request in flight completed: send what waited meanwhile, if anything. */
         void done() {
             List<Pending> next;
-            Consumer<List<Pending>> send;
             synchronized (this) {
                 next = waiting.isEmpty() ? null : take();
                 busy = next != null;
-                send = sender;
             }
             if (next != null) {
-                send.accept(next);
+                send.accept(this, next);
             }
         }
 
