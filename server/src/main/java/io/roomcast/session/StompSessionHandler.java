@@ -54,7 +54,7 @@ public final class StompSessionHandler extends SimpleChannelInboundHandler<Stomp
             "content-type", "transaction", "room", "to", "from", "event", "position", "message-id", "subscription",
             "user", "id", "ack", "since", "recovered");
     /** Numbers the server's own MESSAGEs (recovery and presence answers), which have no bus position. */
-    private static final AtomicLong RECOVERY_IDS = new AtomicLong();
+    private static final AtomicLong SERVER_MESSAGE_IDS = new AtomicLong();
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final Node node;
@@ -311,7 +311,7 @@ public final class StompSessionHandler extends SimpleChannelInboundHandler<Stomp
         StompHeaders h = new StompHeaders(8)
                 .add("subscription", id)
                 .add("destination", destination.text())
-                .add("message-id", "presence-" + RECOVERY_IDS.incrementAndGet())
+                .add("message-id", "presence-" + SERVER_MESSAGE_IDS.incrementAndGet())
                 .add("event", "presence")
                 .add("room", room)
                 .addIfPresent("position", head == null ? null : head.toString())
@@ -381,7 +381,7 @@ public final class StompSessionHandler extends SimpleChannelInboundHandler<Stomp
         StompHeaders h = new StompHeaders(8)
                 .add("subscription", sub.id())
                 .add("destination", sub.destination().text())
-                .add("message-id", "recovery-" + RECOVERY_IDS.incrementAndGet())
+                .add("message-id", "recovery-" + SERVER_MESSAGE_IDS.incrementAndGet())
                 .add("event", "recovery")
                 .add("recovered", Boolean.toString(replay.recovered()))
                 .addIfPresent("position", replay.head() == null ? null : replay.head().toString())

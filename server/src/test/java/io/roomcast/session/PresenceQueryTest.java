@@ -3,8 +3,6 @@ package io.roomcast.session;
 import io.roomcast.testing.SpringStomp;
 import io.roomcast.testing.SpringStomp.Received;
 import io.roomcast.testing.TestNode;
-import org.springframework.messaging.simp.stomp.StompHeaders;
-import org.springframework.messaging.simp.stomp.StompSessionHandlerAdapter;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -69,12 +67,7 @@ class PresenceQueryTest {
              SpringStomp eve = SpringStomp.connect(node, "eve")) {
             alice.subscribe("room", "/topic/room.closed-door");
             eve.subscribe("errors", "/user/queue/errors");
-            var h = new StompHeaders();
-            h.setId("peek");
-            h.setDestination("/app/presence.closed-door");
-            h.setReceipt("peek-1");
-            eve.session().subscribe(h, new StompSessionHandlerAdapter() {
-            });
+            eve.subscribeExpectingRefusal("peek", "/app/presence.closed-door", "peek-1");
             Received refusal = eve.next("errors");
             assertThat(refusal.header("error")).isEqualTo("not-a-member");
             assertThat(refusal.header("receipt-id")).isEqualTo("peek-1");
@@ -87,11 +80,7 @@ class PresenceQueryTest {
     void anInvalidRoomIdIsRefused() {
         try (SpringStomp alice = SpringStomp.connect(node, "alice")) {
             alice.subscribe("errors", "/user/queue/errors");
-            var h = new StompHeaders();
-            h.setId("bad");
-            h.setDestination("/app/presence.no spaces");
-            alice.session().subscribe(h, new StompSessionHandlerAdapter() {
-            });
+            alice.subscribeExpectingRefusal("bad", "/app/presence.no spaces", null);
             assertThat(alice.next("errors").header("error")).isEqualTo("invalid-room");
         }
     }

@@ -148,6 +148,21 @@ public final class SpringStomp implements AutoCloseable {
         }
     }
 
+    /**
+     * Sends a SUBSCRIBE that the server is expected to refuse (the refusal comes on the errors queue, carrying
+     * {@code receipt}, which may be null); nothing waits for a receipt.
+     */
+    public void subscribeExpectingRefusal(String id, String destination, String receipt) {
+        StompHeaders h = new StompHeaders();
+        h.setId(id);
+        h.setDestination(destination);
+        if (receipt != null) {
+            h.setReceipt(receipt);
+        }
+        session.subscribe(h, new StompSessionHandlerAdapter() {
+        });
+    }
+
     public void unsubscribe(String id) {
         subscriptions.remove(id).unsubscribe();
     }

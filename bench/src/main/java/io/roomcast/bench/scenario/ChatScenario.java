@@ -47,8 +47,7 @@ public final class ChatScenario {
             clients = new ArrayList<>(users);
             for (int s = 0; s < rig.servers().size(); s++) {
                 int server = s;
-                int share = users / rig.servers().size() + (s < users % rig.servers().size() ? 1 : 0);
-                clients.addAll(rig.generator().openMany(rig.server(s), share, Rig.IN_FLIGHT,
+                clients.addAll(rig.generator().openMany(rig.server(s), rig.share(users, s), Rig.IN_FLIGHT,
                         i -> login(user(server, i, rig.servers().size())), listener, false, (c, i) -> {
                             int u = user(server, i, rig.servers().size());
                             c.write(Frames.subscribe("room", "/topic/room." + room(u / usersPerRoom), null, null));

@@ -79,12 +79,11 @@ public final class FanoutScenario {
     static List<BenchClient> openSpread(Rig rig, int count, ClientListener listener, String topic, Progress p)
             throws Exception {
         List<BenchClient> all = new ArrayList<>(count);
-        int servers = rig.servers().size();
-        for (int s = 0; s < servers; s++) {
-            int share = count / servers + (s < count % servers ? 1 : 0);
-            int offset = s;
-            all.addAll(rig.generator().openMany(rig.server(s), share, Rig.IN_FLIGHT, i -> "fan-" + offset + "-" + i,
-                    listener, false, (c, i) -> c.send(Frames.subscribe("room", topic, null, null)), p));
+        for (int s = 0; s < rig.servers().size(); s++) {
+            int server = s;
+            all.addAll(rig.generator().openMany(rig.server(s), rig.share(count, s), Rig.IN_FLIGHT,
+                    i -> "fan-" + server + "-" + i, listener, false,
+                    (c, i) -> c.send(Frames.subscribe("room", topic, null, null)), p));
         }
         return all;
     }

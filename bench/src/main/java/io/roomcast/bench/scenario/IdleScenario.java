@@ -40,8 +40,10 @@ public final class IdleScenario {
         long rss0 = stats.rssBytes();
         List<BenchClient> clients = new ArrayList<>();
         List<Point> points = new ArrayList<>();
+        // The connect rate is taken at the second level: by then both JVMs are warm, which the first level
+        // mostly measures instead (with one level, that one it is).
+        int rateLevel = levels.size() > 1 ? 1 : 0;
         try {
-            Double rate = null;
             for (int level : levels) {
                 int from = clients.size();
                 long start = System.nanoTime();
@@ -59,17 +61,12 @@ public final class IdleScenario {
                             why));
                     break;
                 }
-                // The connect rate of the second level: by then both JVMs are warm, which the first level
-                // mostly measures instead (with one level, that one it is).
-                if (points.size() == (levels.size() > 1 ? 1 : 0)) {
-                    rate = (level - from) / ((System.nanoTime() - start) / 1e9);
-                }
+                Double rate = points.size() == rateLevel ? (level - from) / ((System.nanoTime() - start) / 1e9) : null;
                 Rig.await(() -> false, Duration.ofSeconds(2)); // subscriptions settle
                 long heap = stats.heapAfterGcBytes();
                 long rss = stats.rssBytes();
                 Point point = new Point(rig.target(), level, rss / 1e6, heap / 1e6, (rss - rss0) / 1024.0 / level,
-                        (heap - heap0) / 1024.0 / level, points.size() == (levels.size() > 1 ? 1 : 0) ? rate : null,
-                        null);
+                        (heap - heap0) / 1024.0 / level, rate, null);
                 rig.out().println("  " + point.line());
                 points.add(point);
             }

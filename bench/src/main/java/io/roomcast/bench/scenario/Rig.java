@@ -19,6 +19,11 @@ public record Rig(LoadGenerator generator, PrintStream out, String target, List<
         return servers.get(Math.floorMod(i, servers.size()));
     }
 
+    /** How many of {@code count} clients server {@code s} takes when they are shared out evenly. */
+    int share(int count, int s) {
+        return count / servers.size() + (s < count % servers.size() ? 1 : 0);
+    }
+
     long cpuNanos() {
         return stats.stream().mapToLong(ProcStats::cpuNanos).sum();
     }
