@@ -76,17 +76,25 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--chat-seconds", defaultValue = "20")
     int chatSeconds;
 
+    @Option(names = "--warm-up-seconds", defaultValue = "10",
+            description = "Chat and cluster chat: seconds of the same load, not measured, before the measured run. "
+                    + "Default: ${DEFAULT-VALUE}.")
+    int warmUpSeconds;
+
     @Option(names = "--cluster-rooms", defaultValue = "1000", description = "Cluster chat: rooms of ten over two nodes. Default: ${DEFAULT-VALUE} (10k subscribers).")
     int clusterRooms;
 
-    @Option(names = "--cluster-rate", defaultValue = "1000", description = "Cluster chat: published messages per second. Default: ${DEFAULT-VALUE}.")
-    double clusterRate;
+    @Option(names = "--cluster-rates", split = ",", defaultValue = "250,500,1000",
+            description = "Cluster chat: published messages per second, one step each; the target is judged at "
+                    + "the last. Default: ${DEFAULT-VALUE}.")
+    List<Double> clusterRates;
 
     @Option(names = "--storm-clients", defaultValue = "10000")
     int stormClients;
 
     @Option(names = "--server-jvm-options", defaultValue = ServerProcess.DEFAULT_JVM_OPTIONS,
-            description = "JVM options of every server under test (all get the same). Default: ${DEFAULT-VALUE}.")
+            description = "JVM options of every server under test (all get the same; {name} becomes the server's name, "
+                    + "for example -XX:StartFlightRecording=filename=/tmp/{name}.jfr). Default: ${DEFAULT-VALUE}.")
     String serverJvmOptions;
 
     @Option(names = "--generator-threads", defaultValue = "2")
@@ -114,8 +122,8 @@ final class RunCommand implements Callable<Integer> {
         results.settings.put("fanoutSubscribers", fanoutSubscribers);
         results.settings.put("stepSeconds", stepSeconds);
         results.settings.put("chat", chatRooms + " rooms x " + chatUsersPerRoom + " users, " + chatRate
-                + " posts/user/s, 10% whispers, " + chatSeconds + " s");
-        results.settings.put("cluster", clusterRooms + " rooms x 10 users over 2 nodes, " + clusterRate + " msg/s");
+                + " posts/user/s, 10% whispers, " + warmUpSeconds + " s warm-up, " + chatSeconds + " s");
+        results.settings.put("cluster", clusterRooms + " rooms x 10 users over 2 nodes, " + clusterRates + " msg/s");
         results.settings.put("stormClients", stormClients);
         results.settings.put("generator", "one process, " + generatorThreads + " event-loop threads, "
                 + sourceAddresses + " loopback source addresses");
@@ -146,8 +154,8 @@ final class RunCommand implements Callable<Integer> {
                     });
                 }
                 if (scenarios.contains("chat")) {
-                    withServer(servers, target, generator, console, rig -> results.chat.add(ChatScenario.run(rig,
-                            "chat", chatRooms, chatUsersPerRoom, chatRate, 0.1, Duration.ofSeconds(chatSeconds))));
+                    withServer(servers, target, generator, console, rig -> results.chat.addAll(ChatScenario.run(rig,
+                            "chat", chatRooms, chatUsersPerRoom, List.of(chatRate), 0.1, warmUp(), Duration.ofSeconds(chatSeconds))));
                 }
                 if (scenarios.contains("storm")) {
                     withServer(servers, target, generator, console, rig -> results.storm.add(StormScenario.run(rig,
@@ -184,19 +192,23 @@ final class RunCommand implements Callable<Integer> {
     private void cluster(Targets servers, LoadGenerator generator, PrintStream console, Results results)
             throws Exception {
         console.printf("%n== cluster ==%n");
-        double perUser = clusterRate / (clusterRooms * 10.0);
+        List<Double> perUser = clusterRates.stream().map(rate -> rate / (clusterRooms * 10.0)).toList();
         Duration length = Duration.ofSeconds(chatSeconds);
-        withServer(servers, Targets.ROOMCAST, generator, console, rig -> results.cluster.add(
-                ChatScenario.run(rig, "chat-1-node", clusterRooms, 10, perUser, 0.1, length)));
+        withServer(servers, Targets.ROOMCAST, generator, console, rig -> results.cluster.addAll(
+                ChatScenario.run(rig, "chat-1-node", clusterRooms, 10, perUser, 0.1, warmUp(), length)));
         try (ServerProcess broker = servers.startBroker();
              ServerProcess a = servers.startClusterNode("a", broker);
              ServerProcess b = servers.startClusterNode("b", broker)) {
             Rig rig = new Rig(generator, console, "roomcast-2-nodes", List.of(a.ws(), b.ws()),
                     List.of(a.stats(), b.stats()));
-            results.cluster.add(ChatScenario.run(rig, "chat-2-nodes", clusterRooms, 10, perUser, 0.1, length));
+            results.cluster.addAll(ChatScenario.run(rig, "chat-2-nodes", clusterRooms, 10, perUser, 0.1, warmUp(), length));
             results.cluster.addAll(FanoutScenario.run(rig, "fanout-2-nodes", fanoutSubscribers,
                     List.of(25.0, 50.0, 100.0), Duration.ofSeconds(stepSeconds), true));
         }
+    }
+
+    private Duration warmUp() {
+        return Duration.ofSeconds(warmUpSeconds);
     }
 
     private interface Body {

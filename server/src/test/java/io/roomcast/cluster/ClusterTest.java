@@ -9,7 +9,10 @@ import io.roomcast.room.Presence;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 
@@ -23,6 +26,9 @@ class ClusterTest {
     static final class Wire implements Bus {
         volatile Cluster peer;
         long offset;
+        /** Messages of these types are lost on the way. */
+        final Set<String> dropping = ConcurrentHashMap.newKeySet();
+        final List<Envelope> sent = new CopyOnWriteArrayList<>();
 
         @Override
         public void start(BusListener listener) {
@@ -31,7 +37,8 @@ class ClusterTest {
         @Override
         public synchronized CompletableFuture<Position> publish(Envelope envelope) {
             Position p = new Position("e", 0, offset++);
-            if (peer != null) {
+            sent.add(envelope);
+            if (peer != null && !dropping.contains(envelope.event())) {
                 peer.onControl(new Published(p, envelope, System.currentTimeMillis()));
             }
             return CompletableFuture.completedFuture(p);
@@ -94,5 +101,80 @@ class ClusterTest {
         assertThat(late.nodes()).extracting(Cluster.NodeInfo::connections).containsExactly(0, 3);
         a.close();
         late.close();
+    }
+
+    @Test
+    void heartbeatsStayTheSameSizeWhateverTheNumberOfUsers() {
+        Presence presenceA = new Presence();
+        Wire fromA = new Wire();
+        Cluster a = new Cluster(fromA, presenceA, "a", "v", () -> 1, Duration.ofMillis(20), Duration.ofSeconds(5),
+                ru -> { }, user -> { });
+        for (int i = 0; i < 2000; i++) {
+            presenceA.join("room-" + (i % 200), "user-" + i, "a");
+        }
+        a.start();
+        await().atMost(Duration.ofSeconds(5)).until(() -> fromA.sent.stream()
+                .filter(e -> e.event().equals(ControlMessage.HEARTBEAT)).count() >= 3);
+        a.close();
+        List<Envelope> snapshots = fromA.sent.stream().filter(e -> e.event().equals(ControlMessage.SNAPSHOT)).toList();
+        assertThat(snapshots).as("one snapshot, at start; nobody asked for another").hasSize(1);
+        assertThat(snapshots.get(0).body().length).isGreaterThan(20_000);
+        fromA.sent.stream().filter(e -> e.event().equals(ControlMessage.HEARTBEAT)).forEach(heartbeat ->
+                assertThat(new String(heartbeat.body(), StandardCharsets.UTF_8)).hasSizeLessThan(200)
+                        .doesNotContain("user-"));
+    }
+
+    @Test
+    void aNodeThatMissedTheStartAsksForTheSnapshot() {
+        Presence presenceA = new Presence();
+        Presence presenceB = new Presence();
+        Wire fromA = new Wire();
+        Wire fromB = new Wire();
+        Cluster a = new Cluster(fromA, presenceA, "a", "v", () -> 1, Duration.ofMillis(50), Duration.ofSeconds(5),
+                ru -> { }, user -> { });
+        Cluster b = new Cluster(fromB, presenceB, "b", "v", () -> 1, Duration.ofMillis(50), Duration.ofSeconds(5),
+                ru -> { }, user -> { });
+        presenceA.join("r", "early", "a");
+        a.start();
+        await().atMost(Duration.ofSeconds(5)).until(() -> fromA.sent.size() >= 2); // the snapshot went nowhere
+        fromA.peer = b;
+        fromB.peer = a;
+        await().atMost(Duration.ofSeconds(5)).until(() -> presenceB.contains("r", "early"));
+        assertThat(fromB.sent).extracting(Envelope::event).contains(ControlMessage.SYNC);
+        a.close();
+        b.close();
+    }
+
+    @Test
+    void aLostChangeIsRepairedBySnapshot() {
+        Presence presenceA = new Presence();
+        Presence presenceB = new Presence();
+        Wire fromA = new Wire();
+        Wire fromB = new Wire();
+        Cluster a = new Cluster(fromA, presenceA, "a", "v", () -> 1, Duration.ofMillis(50), Duration.ofSeconds(5),
+                ru -> { }, user -> { });
+        Cluster b = new Cluster(fromB, presenceB, "b", "v", () -> 1, Duration.ofMillis(50), Duration.ofSeconds(5),
+                ru -> { }, user -> { });
+        fromA.peer = b;
+        fromB.peer = a;
+        a.start();
+        await().atMost(Duration.ofSeconds(5)).until(() -> fromA.sent.stream()
+                .anyMatch(e -> e.event().equals(ControlMessage.HEARTBEAT)));
+        fromA.dropping.add(ControlMessage.DELTA);
+        synchronized (presenceA) {
+            presenceA.join("r", "lost", "a");
+            a.announce("r", "lost", 1);
+        }
+        fromA.dropping.clear();
+        assertThat(presenceB.contains("r", "lost")).isFalse();
+        // The next heartbeat counts one change more than b holds: b asks, and a's snapshot brings it.
+        await().atMost(Duration.ofSeconds(5)).until(() -> presenceB.contains("r", "lost"));
+        synchronized (presenceA) {
+            presenceA.leave("r", "lost", "a");
+            a.announce("r", "lost", -1);
+        }
+        assertThat(presenceB.contains("r", "lost")).isFalse();
+        a.close();
+        b.close();
     }
 }

@@ -24,11 +24,15 @@ public final class ChatScenario {
     }
 
     /**
-     * @param perUserPerSecond how often each user posts
+     * @param perUserPerSecond how often each user posts: one measured step per rate, in order, on the same
+     *                         connections
      * @param whisperShare     the share of posts that are whispers to another member of the room
+     * @param warmUp           how long the same load runs, unmeasured, before the measured {@code length}: the
+     *                         servers' JIT compilers are busy for the first seconds under a new load, and their
+     *                         CPU would otherwise be counted against the servers and queue up the deliveries
      */
-    public static Step run(Rig rig, String name, int rooms, int usersPerRoom, double perUserPerSecond,
-                           double whisperShare, Duration length) throws Exception {
+    public static List<Step> run(Rig rig, String name, int rooms, int usersPerRoom, List<Double> perUserPerSecond,
+                                 double whisperShare, Duration warmUp, Duration length) throws Exception {
         int users = rooms * usersPerRoom;
         Deliveries deliveries = new Deliveries();
         AtomicLong warm = new AtomicLong();
@@ -76,35 +80,56 @@ public final class ChatScenario {
             Rig.await(() -> false, Duration.ofMillis(500));
             deliveries.interval();
 
-            double rate = users * perUserPerSecond;
             SplittableRandom random = new SplittableRandom(42);
-            long[] expected = {0};
-            long cpu0 = rig.cpuNanos();
-            long start = System.nanoTime();
-            Publisher.run(rate, length, n -> {
-                int u = random.nextInt(users);
-                int r = u / usersPerRoom;
-                if (random.nextDouble() < whisperShare) {
-                    int to = r * usersPerRoom + (u % usersPerRoom + 1 + random.nextInt(usersPerRoom - 1)) % usersPerRoom;
-                    byUser[u].send(Frames.timedSend("/app/whisper", "room:" + room(r) + "\nto:" + login(to) + "\n",
-                            1, PADDING));
-                    expected[0]++;
-                } else {
-                    byUser[u].send(post(r, 1));
-                    expected[0] += usersPerRoom;
+            if (!warmUp.isZero()) {
+                double rate = users * perUserPerSecond.get(0);
+                try (Progress p = rig.progress(name + ": warm-up", (long) (rate * warmUp.toSeconds()))) {
+                    Publisher.run(rate, warmUp, n -> {
+                        post(byUser, users, usersPerRoom, whisperShare, random, 0, new long[1]);
+                        p.add(1);
+                    });
                 }
-            });
-            double seconds = (System.nanoTime() - start) / 1e9;
-            Rig.await(() -> deliveries.delivered(1) >= expected[0], Duration.ofSeconds(5));
-            long cpu = rig.cpuNanos() - cpu0;
-            long delivered = deliveries.delivered(1);
-            Histogram h = deliveries.interval();
-            Step s = Step.of(rig.target(), name, rate, expected[0], delivered, seconds, h,
-                    delivered == 0 ? null : cpu / 1e3 / delivered);
-            rig.out().println("  " + s.line());
-            return s;
+                Rig.await(() -> false, Duration.ofSeconds(1)); // the warm-up's last deliveries land
+                deliveries.interval();
+            }
+            List<Step> steps = new ArrayList<>();
+            for (int i = 0; i < perUserPerSecond.size(); i++) {
+                int step = i + 1;
+                double rate = users * perUserPerSecond.get(i);
+                long[] expected = {0};
+                long cpu0 = rig.cpuNanos();
+                long start = System.nanoTime();
+                Publisher.run(rate, length, n -> post(byUser, users, usersPerRoom, whisperShare, random, step,
+                        expected));
+                double seconds = (System.nanoTime() - start) / 1e9;
+                Rig.await(() -> deliveries.delivered(step) >= expected[0], Duration.ofSeconds(5));
+                long cpu = rig.cpuNanos() - cpu0;
+                long delivered = deliveries.delivered(step);
+                Histogram h = deliveries.interval();
+                Step s = Step.of(rig.target(), name, rate, expected[0], delivered, seconds, h,
+                        delivered == 0 ? null : cpu / 1e3 / delivered);
+                rig.out().println("  " + s.line());
+                steps.add(s);
+            }
+            return steps;
         } finally {
             Rig.closeAll(clients);
+        }
+    }
+
+    /** One random user posts to their room, or whispers to another member; adds the deliveries it makes. */
+    private static void post(BenchClient[] byUser, int users, int usersPerRoom, double whisperShare,
+                             SplittableRandom random, int step, long[] expected) {
+        int u = random.nextInt(users);
+        int r = u / usersPerRoom;
+        if (random.nextDouble() < whisperShare) {
+            int to = r * usersPerRoom + (u % usersPerRoom + 1 + random.nextInt(usersPerRoom - 1)) % usersPerRoom;
+            byUser[u].send(Frames.timedSend("/app/whisper", "room:" + room(r) + "\nto:" + login(to) + "\n",
+                    step, PADDING));
+            expected[0]++;
+        } else {
+            byUser[u].send(post(r, step));
+            expected[0] += usersPerRoom;
         }
     }
 

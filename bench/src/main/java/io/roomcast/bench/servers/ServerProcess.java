@@ -46,7 +46,9 @@ public final class ServerProcess implements AutoCloseable {
         int port = freePort();
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        cmd.addAll(jvmOptions);
+        for (String option : jvmOptions) {
+            cmd.add(option.replace("{name}", name)); // one JFR file per process: filename=/tmp/{name}.jfr
+        }
         for (String a : args) {
             cmd.add(a.replace("{port}", Integer.toString(port)));
         }
