@@ -34,6 +34,7 @@ public final class RoomcastCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        LogFormats.apply(settings.logFormat);
         settings.validate();
         Node node = new Node(settings, Node.busFor(settings));
         RoomcastServer server = new RoomcastServer(node).start();

@@ -32,6 +32,8 @@ public final class Settings {
 
     public enum AuthMode { insecure, jwt }
 
+    public enum LogFormat { text, json }
+
     private static final Logger log = LoggerFactory.getLogger(Settings.class);
 
     @Option(names = "--config", paramLabel = "FILE", description = "YAML file of settings, keys as the long flags without '--'.")
@@ -109,6 +111,33 @@ public final class Settings {
     @Option(names = "--max-connections-per-user", defaultValue = "16", description = "Connections of one user on this node. Default: ${DEFAULT-VALUE}.")
     public int maxConnectionsPerUser;
 
+    @Option(names = "--max-rooms-per-user", defaultValue = "100", description = "Rooms one user may be in on this node, over all their connections. Default: ${DEFAULT-VALUE}.")
+    public int maxRoomsPerUser;
+
+    @Option(names = "--max-send-rate", defaultValue = "20", description = "SENDs per second per connection, on average (a token bucket); 0 for no limit. Default: ${DEFAULT-VALUE}.")
+    public double maxSendRate;
+
+    @Option(names = "--max-send-burst", defaultValue = "50", description = "SENDs one connection may make at once before --max-send-rate applies; a connection refused this many SENDs in a row is closed. Default: ${DEFAULT-VALUE}.")
+    public int maxSendBurst;
+
+    @Option(names = "--max-connections", defaultValue = "50000", description = "WebSocket connections on this node; past it, upgrades get 503. Default: ${DEFAULT-VALUE}.")
+    public int maxConnections;
+
+    @Option(names = "--max-connections-per-ip", defaultValue = "1000", description = "WebSocket connections from one client address (X-Forwarded-For from --trusted-proxies). Default: ${DEFAULT-VALUE}.")
+    public int maxConnectionsPerIp;
+
+    @Option(names = "--max-connect-rate-per-ip", defaultValue = "100", description = "New WebSocket connections per second from one client address, on average; 0 for no limit. Default: ${DEFAULT-VALUE}.")
+    public double maxConnectRatePerIp;
+
+    @Option(names = "--max-connect-burst-per-ip", defaultValue = "500", description = "New connections one address may make at once before --max-connect-rate-per-ip applies. Default: ${DEFAULT-VALUE}.")
+    public int maxConnectBurstPerIp;
+
+    @Option(names = "--allowed-origins", defaultValue = "", paramLabel = "ORIGINS", description = "Browser origins that may open WebSockets, comma-separated (https://chat.example.com), or *. Empty: the node's own origin only. Requests without Origin (non-browser clients) are not checked. Default: same origin.")
+    public String allowedOrigins;
+
+    @Option(names = "--log-format", defaultValue = "text", description = "Log lines as text or json (one JSON object per line, with the session id). Default: ${DEFAULT-VALUE}.")
+    public LogFormat logFormat;
+
     @Option(names = "--max-room-length", defaultValue = "" + Destination.DEFAULT_MAX_ROOM_LENGTH, description = "Longest room id. Default: ${DEFAULT-VALUE}.")
     public int maxRoomLength;
 
@@ -147,6 +176,7 @@ public final class Settings {
 
     @Option(names = "--history-max-age", defaultValue = "5m", converter = DurationConverter.class, description = "Age after which messages leave the resume window. Default: ${DEFAULT-VALUE}.")
     public Duration historyMaxAge;
+
 
     /** Settings as they are with no flag, no environment and no file: the embedded default. */
     public static Settings defaults() {
@@ -199,6 +229,24 @@ public final class Settings {
         range("--max-subscriptions", maxSubscriptions, 1, 100_000);
         range("--max-connections-per-user", maxConnectionsPerUser, 1, 100_000);
         range("--max-room-length", maxRoomLength, 1, 1024);
+        range("--max-rooms-per-user", maxRoomsPerUser, 1, 100_000);
+        if (!(maxSendRate >= 0 && maxSendRate <= 1_000_000)) {
+            throw new ConfigException("--max-send-rate: must be between 0 and 1000000, got " + maxSendRate);
+        }
+        range("--max-send-burst", maxSendBurst, 1, 1_000_000);
+        range("--max-connections", maxConnections, 1, 10_000_000);
+        range("--max-connections-per-ip", maxConnectionsPerIp, 1, 10_000_000);
+        if (!(maxConnectRatePerIp >= 0 && maxConnectRatePerIp <= 1_000_000)) {
+            throw new ConfigException("--max-connect-rate-per-ip: must be between 0 and 1000000, got "
+                    + maxConnectRatePerIp);
+        }
+        range("--max-connect-burst-per-ip", maxConnectBurstPerIp, 1, 10_000_000);
+        for (String origin : allowedOrigins()) {
+            if (!origin.equals("*") && !origin.matches("(?i)https?://[^/\\s]+")) {
+                throw new ConfigException("--allowed-origins: '" + origin + "' is not an origin: use scheme://host[:port]"
+                        + " such as https://chat.example.com, or *");
+            }
+        }
         range("--outbound-queue-bytes", outboundQueueBytes, 4096, Integer.MAX_VALUE);
         range("--http-max-body-bytes", httpMaxBodyBytes, 1024, 64 * 1024 * 1024);
         range("--history-max-messages", historyMaxMessages, 0, 10_000_000);
@@ -272,8 +320,26 @@ public final class Settings {
         }
     }
 
+    /** The browser origins allowed to open WebSockets; empty means the node's own origin only. */
+    public List<String> allowedOrigins() {
+        return allowedOrigins == null || allowedOrigins.isBlank() ? List.of()
+                : List.of(allowedOrigins.trim().split("\\s*,\\s*"));
+    }
+
     private List<String> warnings() {
         List<String> warnings = new ArrayList<>();
+        if (allowedOrigins().contains("*") && auth == AuthMode.jwt) {
+            warnings.add("--allowed-origins *: any web site can open WebSockets to this node from its visitors'"
+                    + " browsers; list your sites' origins instead");
+        }
+        if (maxSendRate == 0) {
+            warnings.add("--max-send-rate 0: one client may send as fast as it can; only backends should be trusted"
+                    + " with that, and they should use the HTTP API");
+        }
+        if (historyMaxMessages > 0 && recoveryMaxMessages < historyMaxMessages) {
+            warnings.add("--recovery-max-messages " + recoveryMaxMessages + " is below --history-max-messages "
+                    + historyMaxMessages + ": resumes the window could serve will be refused");
+        }
         if (auth == AuthMode.insecure) {
             warnings.add("--auth insecure: clients choose their own user id with the 'login' header; use --auth jwt"
                     + " for anything but a demo");

@@ -54,6 +54,15 @@ public final class Dispatcher implements BusListener {
         return fanout;
     }
 
+    /** Messages written to clients by every loop's fan-out (for metrics). */
+    public double delivered() {
+        long n = 0;
+        for (LoopFanout f : all) {
+            n += f.delivered();
+        }
+        return n;
+    }
+
     @Override
     public void onReady(String epoch, long[] nextOffsets) {
         history.reset(epoch, nextOffsets);

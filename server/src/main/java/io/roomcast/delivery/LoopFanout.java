@@ -14,6 +14,7 @@ import java.util.Map;
 import java.util.Queue;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
  * The subscribers of one event loop, indexed by stream, and the queue of messages waiting to be written to
@@ -35,6 +36,9 @@ public final class LoopFanout {
     private final List<Session> touched = new ArrayList<>();
     private final SharedFrames frames = new SharedFrames();
     private final Runnable drainTask = this::drain;
+    /** Deliveries of the current drain, added to {@link #delivered} once per drain (not once per socket). */
+    private long written;
+    private final LongAdder delivered = new LongAdder();
 
     LoopFanout(EventLoop loop) {
         this.loop = loop;
@@ -81,6 +85,11 @@ public final class LoopFanout {
         }
     }
 
+    /** Messages this loop has written to its sessions (any thread). */
+    public long delivered() {
+        return delivered.sum();
+    }
+
     private void drain() {
         scheduled.set(false);
         EncodedMessage message;
@@ -93,6 +102,8 @@ public final class LoopFanout {
                 message.release();
             }
         }
+        delivered.add(written);
+        written = 0;
         for (Session session : touched) {
             session.flushDeliveries();
         }
@@ -112,7 +123,10 @@ public final class LoopFanout {
             for (int i = 0; i < subs.size(); i++) {
                 Subscription sub = subs.get(i);
                 if (sub.session().deliver(sub, message, frames)) {
-                    touched.add(sub.session());
+                    written++;
+                    if (sub.session().claimFlush()) {
+                        touched.add(sub.session());
+                    }
                 }
             }
         } finally {

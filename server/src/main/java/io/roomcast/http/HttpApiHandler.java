@@ -11,6 +11,7 @@ import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.QueryStringDecoder;
+import io.roomcast.metrics.NodeMetrics;
 import io.roomcast.bus.BusUnavailableException;
 import io.roomcast.bus.Envelope;
 import io.roomcast.bus.Position;
@@ -81,6 +82,14 @@ public final class HttpApiHandler extends SimpleChannelInboundHandler<FullHttpRe
                     body.put("reason", node.notReadyReason());
                 }
                 Responses.json(ctx, ready ? HttpResponseStatus.OK : HttpResponseStatus.SERVICE_UNAVAILABLE, body,
+                        keepAlive);
+                return;
+            }
+            case "/metrics" -> {
+                // Open like the health checks: scrapers sit inside the operator's network; put it behind
+                // nginx's allow list (deploy/nginx/roomcast.conf) when the node's port is public.
+                allow(method, HttpMethod.GET);
+                Responses.text(ctx, HttpResponseStatus.OK, NodeMetrics.contentType(), node.metrics().scrape(),
                         keepAlive);
                 return;
             }
@@ -184,7 +193,9 @@ public final class HttpApiHandler extends SimpleChannelInboundHandler<FullHttpRe
         }
     }
 
-    private static CompletableFuture<Map<String, String>> positionOf(CompletableFuture<Position> published) {
+    /** A backend's message, once the bus took it: its position. Counted as a message in. */
+    private CompletableFuture<Map<String, String>> positionOf(CompletableFuture<Position> published) {
+        node.metrics().httpMessageIn();
         return published.thenApply(p -> Map.of("position", p.toString()));
     }
 

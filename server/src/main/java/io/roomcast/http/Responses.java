@@ -15,13 +15,13 @@ import io.netty.handler.codec.http.HttpVersion;
 import java.util.Map;
 
 /** Writes JSON responses. Thread-safe. */
-final class Responses {
+public final class Responses {
     static final ObjectMapper JSON = new ObjectMapper();
 
     private Responses() {
     }
 
-    static void json(ChannelHandlerContext ctx, HttpResponseStatus status, Object body, boolean keepAlive) {
+    public static void json(ChannelHandlerContext ctx, HttpResponseStatus status, Object body, boolean keepAlive) {
         byte[] bytes;
         try {
             bytes = JSON.writeValueAsBytes(body);
@@ -31,6 +31,17 @@ final class Responses {
         FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status,
                 Unpooled.wrappedBuffer(bytes));
         response.headers().set(HttpHeaderNames.CONTENT_TYPE, "application/json");
+        response.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, bytes.length);
+        response.headers().set(HttpHeaderNames.CACHE_CONTROL, "no-store");
+        write(ctx, response, keepAlive);
+    }
+
+    static void text(ChannelHandlerContext ctx, HttpResponseStatus status, String contentType, String body,
+                     boolean keepAlive) {
+        byte[] bytes = body.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status,
+                Unpooled.wrappedBuffer(bytes));
+        response.headers().set(HttpHeaderNames.CONTENT_TYPE, contentType);
         response.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, bytes.length);
         response.headers().set(HttpHeaderNames.CACHE_CONTROL, "no-store");
         write(ctx, response, keepAlive);

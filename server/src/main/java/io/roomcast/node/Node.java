@@ -7,6 +7,10 @@ import io.roomcast.auth.InsecureAuthenticator;
 import io.roomcast.auth.JwtAuthenticator;
 import io.roomcast.auth.PemKeys;
 import io.roomcast.bus.Bus;
+import io.roomcast.limits.ConnectionLimits;
+import io.roomcast.metrics.Disconnect;
+import io.roomcast.metrics.MeteredBus;
+import io.roomcast.metrics.NodeMetrics;
 import io.roomcast.bus.Envelope;
 import io.roomcast.bus.Position;
 import io.roomcast.bus.Published;
@@ -45,6 +49,8 @@ public final class Node {
     private final Settings settings;
     private final String id;
     private final Bus bus;
+    private final NodeMetrics metrics;
+    private final ConnectionLimits connectionLimits;
     private final HistoryWindow history;
     private final Dispatcher dispatcher;
     private final Recovery recovery;
@@ -63,13 +69,17 @@ public final class Node {
     public Node(Settings settings, Bus bus) {
         this.settings = settings;
         this.id = settings.nodeId();
-        this.bus = bus;
+        this.metrics = new NodeMetrics(id, VERSION);
+        this.bus = new MeteredBus(bus, metrics);
+        this.connectionLimits = new ConnectionLimits(settings.maxConnections, settings.maxConnectionsPerIp,
+                settings.maxConnectRatePerIp, settings.maxConnectBurstPerIp, System::nanoTime);
         this.history = new HistoryWindow(settings.historyMaxMessages, settings.historyMaxAge,
                 System::currentTimeMillis);
         this.dispatcher = new Dispatcher(history, alloc);
-        this.recovery = new Recovery(history, bus.logReader(), settings.recoveryMaxMessages,
+        this.recovery = new Recovery(history, this.bus.logReader(), settings.recoveryMaxMessages,
                 settings.recoveryMaxAge, System::currentTimeMillis);
-        this.outbox = new Outbox(bus, presence, id);
+        this.outbox = new Outbox(this.bus, presence, id);
+        registerGauges();
         this.authenticator = authenticator(settings);
         this.trustedProxies = new TrustedProxies(settings.trustedProxies);
         this.apiKeyGenerated = settings.apiKey == null;
@@ -153,7 +163,7 @@ public final class Node {
     private int disconnectLocally(String user) {
         List<Session> local = sessions.sessionsOf(user);
         for (Session session : local) {
-            session.close("disconnected by the server API", null, null,
+            session.close(Disconnect.SERVER_API, "disconnected by the server API", null, null,
                     WebSocketCloseStatus.POLICY_VIOLATION);
         }
         return local.size();
@@ -213,6 +223,28 @@ public final class Node {
 
     public String id() {
         return id;
+    }
+
+    public NodeMetrics metrics() {
+        return metrics;
+    }
+
+    public ConnectionLimits connectionLimits() {
+        return connectionLimits;
+    }
+
+    private void registerGauges() {
+        metrics.gauge("roomcast.sessions", "STOMP sessions (connected, past CONNECT)", sessions,
+                SessionRegistry::count);
+        metrics.gauge("roomcast.connections", "WebSocket connections admitted and still open", connectionLimits,
+                ConnectionLimits::total);
+        metrics.gauge("roomcast.subscriptions", "Subscriptions of this node's sessions", sessions,
+                SessionRegistry::subscriptionCount);
+        metrics.gauge("roomcast.rooms", "Rooms with at least one member, on any node", presence,
+                Presence::roomCount);
+        metrics.gauge("roomcast.outbound.queue", "Bytes waiting to be written to this node's clients", sessions,
+                SessionRegistry::pendingOutboundBytes);
+        metrics.deliveries(dispatcher, Dispatcher::delivered);
     }
 
     public Bus bus() {

@@ -5,6 +5,7 @@ import io.roomcast.bus.Envelope;
 import io.roomcast.bus.Position;
 import io.roomcast.bus.Stream;
 
+import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 
@@ -27,6 +28,8 @@ public final class Outbox {
     private final Presence presence;
     private final String node;
     private volatile PresenceChanges changes = PresenceChanges.NONE;
+    /** user -> room -> this node's sessions of the user in the room; guarded by the presence lock. */
+    private final Map<String, Map<String, Integer>> localRooms = new HashMap<>();
 
     public Outbox(Bus bus, Presence presence, String node) {
         this.bus = bus;
@@ -45,6 +48,7 @@ public final class Outbox {
         // the same user can never overtake each other on the way to the bus.
         synchronized (presence) {
             boolean first = presence.join(room, user, node);
+            localRooms.computeIfAbsent(user, u -> new HashMap<>()).merge(room, 1, Integer::sum);
             changes.changed(room, user, 1);
             if (first) {
                 bus.publish(Envelope.roomEvent(room, Envelope.JOIN, user));
@@ -56,9 +60,31 @@ public final class Outbox {
     public void exit(String room, String user) {
         synchronized (presence) {
             boolean last = presence.leave(room, user, node);
+            Map<String, Integer> rooms = localRooms.get(user);
+            if (rooms != null) {
+                rooms.computeIfPresent(room, (r, n) -> n > 1 ? n - 1 : null);
+                if (rooms.isEmpty()) {
+                    localRooms.remove(user);
+                }
+            }
             changes.changed(room, user, -1);
             if (last) {
                 bus.publish(Envelope.roomEvent(room, Envelope.LEAVE, user));
+            }
+        }
+    }
+
+    /**
+     * Checks that {@code user} may enter one more room on this node: at most {@code max} rooms over all their
+     * sessions here. Entering a room the user is already in is always allowed. Two sessions of one user
+     * entering at the same moment may pass together, so the count can exceed the limit by that many.
+     */
+    public void checkRoomLimit(String user, String room, int max) throws Refusal {
+        synchronized (presence) {
+            Map<String, Integer> rooms = localRooms.get(user);
+            if (rooms != null && rooms.size() >= max && !rooms.containsKey(room)) {
+                throw new Refusal("too-many-rooms", "user '" + user + "' is in " + rooms.size()
+                        + " rooms on this node, the most allowed (--max-rooms-per-user)");
             }
         }
     }

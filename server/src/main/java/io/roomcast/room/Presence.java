@@ -119,6 +119,11 @@ public final class Presence {
         return ended;
     }
 
+    /** The number of rooms with at least one member. */
+    public synchronized int roomCount() {
+        return rooms.size();
+    }
+
     /** Every room with its number of members, sorted by room id. */
     public synchronized Map<String, Integer> roomSizes() {
         Map<String, Integer> sizes = new TreeMap<>();

@@ -9,6 +9,9 @@ public final class Channels {
     /** The channel completed the WebSocket handshake. */
     public static final AttributeKey<Boolean> UPGRADED = AttributeKey.valueOf("roomcast.upgraded");
 
+    /** The client sent a WebSocket close frame (it ended the connection, not the network). */
+    public static final AttributeKey<Boolean> CLIENT_CLOSED = AttributeKey.valueOf("roomcast.clientClosed");
+
     /** The client's address, as the trusted proxies tell it (set at the WebSocket handshake). */
     public static final AttributeKey<String> CLIENT_ADDRESS = AttributeKey.valueOf("roomcast.clientAddress");
 

@@ -1,5 +1,6 @@
 package io.roomcast.session;
 
+import io.roomcast.metrics.Disconnect;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
@@ -50,6 +51,8 @@ public final class Session {
     private boolean connected;
     private boolean closing;
     private boolean flushPending;
+    /** Why this node closed the connection; null while open or when the other side closed it. */
+    private Disconnect closeReason;
     private Map<String, Subscription> subscriptions;
     private Map<String, Integer> rooms;
     private Subscription errors;
@@ -58,6 +61,11 @@ public final class Session {
     Session(Channel channel, LoopFanout fanout) {
         this.channel = channel;
         this.fanout = fanout;
+    }
+
+    /** Why this node closed the connection, or null (the client closed it, or it is open). */
+    public Disconnect closeReason() {
+        return closeReason;
     }
 
     public String id() {
@@ -149,6 +157,12 @@ public final class Session {
         return rooms.computeIfPresent(room, (r, n) -> n > 1 ? n - 1 : null) == null;
     }
 
+    /** Bytes written to this session's socket and not yet taken by the kernel (any thread; may be stale). */
+    long pendingOutboundBytes() {
+        var buffer = channel.unsafe().outboundBuffer();
+        return buffer == null ? 0 : buffer.totalPendingWriteBytes();
+    }
+
     public boolean inRoom(String room) {
         return rooms != null && rooms.containsKey(room);
     }
@@ -159,7 +173,7 @@ public final class Session {
      * Writes a live bus message to one of this session's subscriptions, without flushing. Called by the
      * fan-out on this session's loop.
      *
-     * @return true when the session now has unflushed output it did not have before (flush it once later)
+     * @return true when it wrote the message (the caller flushes: see {@link #claimFlush})
      */
     public boolean deliver(Subscription sub, EncodedMessage message) {
         return deliver(sub, message, null);
@@ -189,6 +203,14 @@ public final class Session {
         }
         channel.write(frames != null ? frames.frameFor(sub.framePrefix(), channel.alloc())
                 : frame(messageFrame(sub, message.tail()), message.isText()), channel.voidPromise());
+        return true;
+    }
+
+    /**
+     * After a {@link #deliver}: whether this caller is the first to owe this session a flush since the last
+     * {@link #flushDeliveries}, so that a batch of deliveries flushes each socket once.
+     */
+    public boolean claimFlush() {
         if (flushPending) {
             return false;
         }
@@ -273,14 +295,16 @@ public final class Session {
     }
 
     /** Sends ERROR (STOMP 1.2: the server closes the connection after it) and closes. Any thread. */
-    public void close(String message, String detail, String receipt, WebSocketCloseStatus status) {
+    public void close(Disconnect reason, String message, String detail, String receipt,
+                      WebSocketCloseStatus status) {
         if (!channel.eventLoop().inEventLoop()) {
-            channel.eventLoop().execute(() -> close(message, detail, receipt, status));
+            channel.eventLoop().execute(() -> close(reason, message, detail, receipt, status));
             return;
         }
         if (closing) {
             return;
         }
+        closeReason = reason;
         StompHeaders h = new StompHeaders(4).add("message", message).addIfPresent("receipt-id", receipt);
         h.add("content-type", "text/plain;charset=utf-8");
         send(StompCommand.ERROR, h, (detail == null ? message : detail).getBytes(StandardCharsets.UTF_8));
@@ -294,6 +318,7 @@ public final class Session {
             return;
         }
         if (!closing) {
+            closeReason = Disconnect.RESTART;
             closeSocket(WebSocketCloseStatus.SERVICE_RESTART, reason);
         }
     }
@@ -310,6 +335,7 @@ public final class Session {
         log.warn("session {} of user {}: disconnecting a slow consumer: more than {} bytes waiting to be written",
                 id, user, channel.config().getWriteBufferHighWaterMark());
         closing = true;
+        closeReason = Disconnect.SLOW_CONSUMER;
         // The queue is full, so an ERROR frame would never arrive; close at once and free the queued frames.
         channel.close();
     }

@@ -55,6 +55,31 @@ public final class SessionRegistry {
         return count.get();
     }
 
+    /**
+     * Subscriptions over all sessions, for metrics. Walks every session (read when scraped, not on a hot
+     * path); a session's count is read outside its loop, so it may be a moment old.
+     */
+    public int subscriptionCount() {
+        int n = 0;
+        for (Set<Session> sessions : byUser.values()) {
+            for (Session s : sessions) {
+                n += s.subscriptionCount();
+            }
+        }
+        return n;
+    }
+
+    /** Bytes queued for writing over all sessions, for metrics; read when scraped. */
+    public long pendingOutboundBytes() {
+        long n = 0;
+        for (Set<Session> sessions : byUser.values()) {
+            for (Session s : sessions) {
+                n += s.pendingOutboundBytes();
+            }
+        }
+        return n;
+    }
+
     /** A snapshot of every session, for shutdown. */
     public List<Session> all() {
         return byUser.values().stream().flatMap(Set::stream).toList();

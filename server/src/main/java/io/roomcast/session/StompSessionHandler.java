@@ -1,5 +1,7 @@
 package io.roomcast.session;
 
+import io.roomcast.limits.TokenBucket;
+import io.roomcast.metrics.Disconnect;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.netty.channel.ChannelHandlerContext;
@@ -61,10 +63,34 @@ public final class StompSessionHandler extends SimpleChannelInboundHandler<Stomp
     private final Settings settings;
     private Session session;
     private ScheduledFuture<?> connectTimer;
+    /** SENDs this connection may still make now; null when --max-send-rate is 0. */
+    private final TokenBucket sendBudget;
+    /** SENDs refused by the rate limit since the last one accepted. */
+    private int refusedInARow;
 
     public StompSessionHandler(Node node) {
         this.node = node;
         this.settings = node.settings();
+        this.sendBudget = settings.maxSendRate > 0
+                ? new TokenBucket(settings.maxSendRate, settings.maxSendBurst, System.nanoTime()) : null;
+    }
+
+    /**
+     * A SEND over the rate: refused like any other, so the client learns why; a client that keeps sending
+     * through a whole burst of refusals is not listening, and is closed.
+     */
+    private void onSendRefusedByRate(String receipt) {
+        node.metrics().dropped("rate-limited");
+        if (++refusedInARow == 1) {
+            node.metrics().limitTriggered("send-rate");
+        }
+        if (refusedInARow >= settings.maxSendBurst) {
+            fail(Disconnect.LIMIT, "sending faster than " + settings.maxSendRate + " messages a second (--max-send-rate)"
+                    + " after " + refusedInARow + " refusals in a row", WebSocketCloseStatus.POLICY_VIOLATION);
+            return;
+        }
+        session.refuse("rate-limited", "sending faster than " + settings.maxSendRate + " messages a second, in bursts"
+                + " of " + settings.maxSendBurst + "; this message was not sent", receipt);
     }
 
     @Override
@@ -85,7 +111,8 @@ public final class StompSessionHandler extends SimpleChannelInboundHandler<Stomp
             return; // a plain HTTP API connection
         }
         if (Boolean.TRUE.equals(session.channel().attr(Channels.UPGRADED).get())) {
-            session.close("no CONNECT frame within " + settings.connectTimeout.toMillis() + " ms", null, null,
+            session.close(Disconnect.HANDSHAKE_TIMEOUT, "no CONNECT frame within " + settings.connectTimeout.toMillis()
+                    + " ms", null, null,
                     WebSocketCloseStatus.POLICY_VIOLATION);
         } else {
             log.debug("closing {}: no WebSocket handshake within {}", session.channel(), settings.connectTimeout);
@@ -175,12 +202,14 @@ public final class StompSessionHandler extends SimpleChannelInboundHandler<Stomp
             protocolError(e.getMessage(), null);
             return;
         } catch (AuthenticationException e) {
-            fail("authentication failed: " + e.getMessage(), WebSocketCloseStatus.POLICY_VIOLATION);
+            fail(Disconnect.AUTH_FAILED, "authentication failed: " + e.getMessage(),
+                    WebSocketCloseStatus.POLICY_VIOLATION);
             return;
         }
         session.connected(user, version);
         if (!node.sessions().add(session, settings.maxConnectionsPerUser)) {
-            fail("too many connections for user '" + user + "' on this node (the limit is "
+            node.metrics().limitTriggered("connections-per-user");
+            fail(Disconnect.LIMIT, "too many connections for user '" + user + "' on this node (the limit is "
                     + settings.maxConnectionsPerUser + ")", WebSocketCloseStatus.POLICY_VIOLATION);
             return;
         }
@@ -222,7 +251,7 @@ public final class StompSessionHandler extends SimpleChannelInboundHandler<Stomp
         switch (idle.state()) {
             case WRITER_IDLE -> session.channel().writeAndFlush(new TextWebSocketFrame(Unpooled.wrappedBuffer(
                     new byte[] {'\n'})), session.channel().voidPromise());
-            case READER_IDLE -> fail("heart-beat timeout: nothing received from the client for more than "
+            case READER_IDLE -> fail(Disconnect.HEARTBEAT_TIMEOUT, "heart-beat timeout: nothing received from the client for more than "
                     + session.channel().pipeline().get(IdleStateHandler.class).getReaderIdleTimeInMillis() + " ms",
                     WebSocketCloseStatus.POLICY_VIOLATION);
             default -> {
@@ -266,6 +295,14 @@ public final class StompSessionHandler extends SimpleChannelInboundHandler<Stomp
         if (session.subscriptionCount() >= settings.maxSubscriptions) {
             throw new Refusal("too-many-subscriptions", "a connection may hold at most "
                     + settings.maxSubscriptions + " subscriptions");
+        }
+        if (destination.kind() == Destination.Kind.ROOM && !session.inRoom(destination.room())) {
+            try {
+                node.outbox().checkRoomLimit(session.user(), destination.room(), settings.maxRoomsPerUser);
+            } catch (Refusal r) {
+                node.metrics().limitTriggered("rooms-per-user");
+                throw r;
+            }
         }
         Subscription sub = session.subscribe(id, destination);
         Position sincePosition = Position.parse(since);
@@ -387,6 +424,7 @@ public final class StompSessionHandler extends SimpleChannelInboundHandler<Stomp
                 .addIfPresent("position", replay.head() == null ? null : replay.head().toString())
                 .add("since", since);
         session.write(StompCommand.MESSAGE, h, new byte[0]);
+        node.metrics().recovery(replay.recovered());
         for (Published missed : replay.messages()) {
             EncodedMessage encoded = EncodedMessage.encode(session.channel().alloc(), missed);
             try {
@@ -431,19 +469,27 @@ public final class StompSessionHandler extends SimpleChannelInboundHandler<Stomp
             protocolError("SEND requires a 'destination' header", receipt);
             return;
         }
+        if (sendBudget != null && !sendBudget.tryTake(System.nanoTime())) {
+            onSendRefusedByRate(receipt);
+            return;
+        }
+        refusedInARow = 0;
         CompletableFuture<Position> published;
         try {
             published = publish(Destination.forSend(destinationText, settings.maxRoomLength), frame);
         } catch (Refusal r) {
+            node.metrics().dropped(r.code());
             session.refuse(r.code(), r.getMessage(), receipt);
             return;
         }
+        node.metrics().stompMessageIn();
         published.whenComplete((position, failure) -> session.channel().eventLoop().execute(() -> {
             if (failure != null) {
                 Throwable cause = failure instanceof CompletionException && failure.getCause() != null
                         ? failure.getCause() : failure;
-                session.refuse(cause instanceof MessageTooLargeException ? "too-large" : "bus-unavailable",
-                        "the message was not published: " + cause.getMessage(), receipt);
+                String code = cause instanceof MessageTooLargeException ? "too-large" : "bus-unavailable";
+                node.metrics().dropped(code);
+                session.refuse(code, "the message was not published: " + cause.getMessage(), receipt);
             } else {
                 receipt(receipt, position);
                 session.channel().flush();
@@ -493,18 +539,27 @@ public final class StompSessionHandler extends SimpleChannelInboundHandler<Stomp
 
     private void protocolError(String message, String receipt) {
         log.debug("session {}: protocol error: {}", session.id(), message);
-        session.close(message, null, receipt, WebSocketCloseStatus.PROTOCOL_ERROR);
+        session.close(Disconnect.PROTOCOL_ERROR, message, null, receipt, WebSocketCloseStatus.PROTOCOL_ERROR);
     }
 
-    private void fail(String message, WebSocketCloseStatus status) {
+    private void fail(Disconnect reason, String message, WebSocketCloseStatus status) {
         log.info("session {} ({}): closing: {}", session.id(), session.user(), message);
-        session.close(message, null, null, status);
+        session.close(reason, message, null, null, status);
     }
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
         if (connectTimer != null) {
             connectTimer.cancel(false);
+        }
+        if (Boolean.TRUE.equals(ctx.channel().attr(Channels.UPGRADED).get())) {
+            Disconnect reason = session.closeReason() != null ? session.closeReason()
+                    : Boolean.TRUE.equals(ctx.channel().attr(Channels.CLIENT_CLOSED).get()) ? Disconnect.CLIENT
+                    : Disconnect.CONNECTION_LOST;
+            node.metrics().disconnected(reason);
+            if (reason == Disconnect.SLOW_CONSUMER) {
+                node.metrics().dropped("slow-consumer");
+            }
         }
         if (session.isConnected()) {
             for (Subscription sub : List.copyOf(session.subscriptions())) {

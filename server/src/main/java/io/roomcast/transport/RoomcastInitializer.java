@@ -29,6 +29,7 @@ public final class RoomcastInitializer extends ChannelInitializer<SocketChannel>
     private final HttpApiHandler api;
     private final WebSocketServerProtocolConfig wsConfig;
     private final ChannelGroup channels;
+    private final HandshakeGate gate;
 
     /** @param channels every open connection, so that a drain can reach those that never sent CONNECT */
     public RoomcastInitializer(Node node, ChannelGroup channels) {
@@ -40,6 +41,9 @@ public final class RoomcastInitializer extends ChannelInitializer<SocketChannel>
                 .websocketPath(WEBSOCKET_PATH)
                 .subprotocols(SUBPROTOCOLS)
                 .checkStartsWith(false)
+                // Close frames come through to WebSocketFrameBytes, so that a client's own close is told apart
+                // from a lost connection in the disconnect metrics.
+                .handleCloseFrames(false)
                 .handshakeTimeoutMillis(s.connectTimeout.toMillis())
                 .decoderConfig(WebSocketDecoderConfig.newBuilder()
                         // The STOMP decoder enforces the real limit and answers with an ERROR frame; this only
@@ -49,6 +53,8 @@ public final class RoomcastInitializer extends ChannelInitializer<SocketChannel>
                         .withUTF8Validator(false)
                         .build())
                 .build();
+        this.gate = new HandshakeGate(WEBSOCKET_PATH, s.allowedOrigins(), node.connectionLimits(),
+                node.trustedProxies(), node.metrics());
     }
 
     @Override
@@ -58,6 +64,7 @@ public final class RoomcastInitializer extends ChannelInitializer<SocketChannel>
         ChannelPipeline p = ch.pipeline();
         p.addLast("http", new HttpServerCodec(4096, 8192, 8192));
         p.addLast("aggregator", new JsonHttpObjectAggregator(s.httpMaxBodyBytes));
+        p.addLast("gate", gate);
         p.addLast("websocket", new WebSocketServerProtocolHandler(wsConfig));
         p.addLast(Channels.HTTP_API_HANDLER, api);
         p.addLast("frame-bytes", WebSocketFrameBytes.INSTANCE);

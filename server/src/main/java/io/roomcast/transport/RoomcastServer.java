@@ -12,6 +12,7 @@ import io.netty.channel.epoll.EpollEventLoopGroup;
 import io.netty.channel.epoll.EpollServerSocketChannel;
 import io.netty.channel.nio.NioEventLoopGroup;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.roomcast.metrics.LoopProbe;
 import io.roomcast.node.Node;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -66,6 +67,9 @@ public final class RoomcastServer implements AutoCloseable {
                 .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(queue / 2, queue))
                 .childHandler(new RoomcastInitializer(node, channels))
                 .bind(node.settings().host, node.settings().port).sync().channel();
+        LoopProbe.start(boss, workers, node.metrics());
+        // Forget client addresses that have no connection left and whose connect rate has recovered.
+        boss.scheduleAtFixedRate(node.connectionLimits()::sweep, 10, 10, TimeUnit.SECONDS);
         log.info("node {} listening on {}:{} (transport {}, bus {}, auth {})", node.id(), node.settings().host,
                 port(), epoll ? "epoll" : "nio", node.bus().name(), node.settings().auth);
         return this;

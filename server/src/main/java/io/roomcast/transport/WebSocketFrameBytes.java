@@ -1,5 +1,8 @@
 package io.roomcast.transport;
 
+import io.netty.channel.ChannelFutureListener;
+import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
+import io.roomcast.session.Channels;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.MessageToMessageDecoder;
@@ -12,7 +15,8 @@ import java.util.List;
 
 /**
  * Unwraps text, binary and continuation frames into their bytes, so that the STOMP decoder sees one byte
- * stream whatever the WebSocket framing was. Control frames are handled earlier by Netty's protocol handler.
+ * stream whatever the WebSocket framing was. Netty's protocol handler answers pings; a client's close frame
+ * is answered here, and marked so that the disconnect is counted as the client's.
  */
 @ChannelHandler.Sharable
 final class WebSocketFrameBytes extends MessageToMessageDecoder<WebSocketFrame> {
@@ -23,6 +27,10 @@ final class WebSocketFrameBytes extends MessageToMessageDecoder<WebSocketFrame> 
         if (frame instanceof TextWebSocketFrame || frame instanceof BinaryWebSocketFrame
                 || frame instanceof ContinuationWebSocketFrame) {
             out.add(frame.content().retain());
+        } else if (frame instanceof CloseWebSocketFrame close) {
+            // The client ends the connection: answer its close (RFC 6455 5.5.1) and close the socket.
+            ctx.channel().attr(Channels.CLIENT_CLOSED).set(Boolean.TRUE);
+            ctx.writeAndFlush(close.retainedDuplicate()).addListener(ChannelFutureListener.CLOSE);
         }
     }
 }

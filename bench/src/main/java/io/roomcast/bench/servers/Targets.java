@@ -77,7 +77,10 @@ public final class Targets {
                 "--port", "{port}", "--node-id", id, "--api-key", API_KEY,
                 // The reconnect storm resumes 10k clients whose joins and leaves alone fill the default window
                 // (1000 messages per partition): size it for that many clients, as such a deployment would.
-                "--history-max-messages", "50000"));
+                "--history-max-messages", "50000",
+                // The generator is one client machine with a few source addresses, and its fan-out publisher
+                // one connection: the abuse limits (per address, per connection) would stop the load itself.
+                "--max-send-rate", "0", "--max-connections-per-ip", "1000000", "--max-connect-rate-per-ip", "0"));
         args.addAll(extra);
         return args;
     }

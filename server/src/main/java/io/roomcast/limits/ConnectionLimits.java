@@ -1,0 +1,134 @@
+package io.roomcast.limits;
+
+import java.util.Iterator;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.LongSupplier;
+
+/**
+ * The node's WebSocket connections, counted in total and per client address, with a connect rate per address.
+ * The handshake asks {@link #admit} before upgrading; the connection {@link Admission#release releases} its
+ * place when it closes.
+ *
+ * <p>An address's record stays while it has connections or its rate bucket is not yet full again, so that
+ * connecting and closing in a loop does not reset its rate. {@link #sweep} forgets the others.
+ *
+ * <p>Thread-safe.
+ */
+public final class ConnectionLimits {
+    /** A place taken by one connection; released once. */
+    public interface Admission {
+        void release();
+    }
+
+    private final int maxConnections;
+    private final int maxPerAddress;
+    private final double ratePerAddress;
+    private final int burstPerAddress;
+    private final LongSupplier nanos;
+    private final AtomicInteger total = new AtomicInteger();
+    private final Map<String, Address> addresses = new ConcurrentHashMap<>();
+
+    private static final class Address {
+        int open;
+        boolean forgotten;
+        final TokenBucket connects;
+
+        Address(TokenBucket connects) {
+            this.connects = connects;
+        }
+    }
+
+    /**
+     * @param ratePerAddress new connections per second per address; 0 for no rate limit
+     */
+    public ConnectionLimits(int maxConnections, int maxPerAddress, double ratePerAddress, int burstPerAddress,
+                            LongSupplier nanos) {
+        this.maxConnections = maxConnections;
+        this.maxPerAddress = maxPerAddress;
+        this.ratePerAddress = ratePerAddress;
+        this.burstPerAddress = burstPerAddress;
+        this.nanos = nanos;
+    }
+
+    /**
+     * Takes a place for a new connection from {@code address}.
+     *
+     * @throws LimitExceeded naming the limit it hit
+     */
+    public Admission admit(String address) throws LimitExceeded {
+        while (true) {
+            long now = nanos.getAsLong();
+            Address a = addresses.computeIfAbsent(address, k -> new Address(ratePerAddress > 0
+                    ? new TokenBucket(ratePerAddress, burstPerAddress, now) : null));
+            synchronized (a) {
+                if (a.forgotten) {
+                    continue; // swept between the lookup and the lock: take the new record
+                }
+                take(a, address, now);
+            }
+            return release(a);
+        }
+    }
+
+    private void take(Address a, String address, long now) throws LimitExceeded {
+        if (a.open >= maxPerAddress) {
+            throw new LimitExceeded("connections-per-ip", 429, "too many connections from " + address
+                    + " (the limit is " + maxPerAddress + ")");
+        }
+        if (a.connects != null && !a.connects.tryTake(now)) {
+            throw new LimitExceeded("connect-rate-per-ip", 429, "connecting too fast from " + address
+                    + " (the limit is " + fmt(ratePerAddress) + " a second, bursts of " + burstPerAddress
+                    + "); wait and retry");
+        }
+        if (total.incrementAndGet() > maxConnections) {
+            total.decrementAndGet();
+            throw new LimitExceeded("connections", 503, "this node is full (" + maxConnections
+                    + " connections); connect to another node");
+        }
+        a.open++;
+    }
+
+    private Admission release(Address a) {
+        boolean[] released = {false};
+        return () -> {
+            synchronized (a) {
+                if (released[0]) {
+                    return;
+                }
+                released[0] = true;
+                a.open--;
+            }
+            total.decrementAndGet();
+        };
+    }
+
+    /** The node's open WebSocket connections. */
+    public int total() {
+        return total.get();
+    }
+
+    /** Forgets addresses with no connection and a full bucket; call now and then. */
+    public void sweep() {
+        long now = nanos.getAsLong();
+        for (Iterator<Map.Entry<String, Address>> it = addresses.entrySet().iterator(); it.hasNext(); ) {
+            Address a = it.next().getValue();
+            synchronized (a) {
+                if (a.open == 0 && (a.connects == null || a.connects.isFull(now))) {
+                    a.forgotten = true;
+                    it.remove();
+                }
+            }
+        }
+    }
+
+    /** Addresses remembered right now (for tests and metrics). */
+    public int addressCount() {
+        return addresses.size();
+    }
+
+    private static String fmt(double d) {
+        return d == Math.rint(d) ? Long.toString((long) d) : Double.toString(d);
+    }
+}

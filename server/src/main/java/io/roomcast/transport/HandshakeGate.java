@@ -1,0 +1,122 @@
+package io.roomcast.transport;
+
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.QueryStringDecoder;
+import io.netty.util.AttributeKey;
+import io.roomcast.http.Responses;
+import io.roomcast.limits.ConnectionLimits;
+import io.roomcast.limits.LimitExceeded;
+import io.roomcast.metrics.NodeMetrics;
+import io.roomcast.session.Channels;
+
+import java.net.URI;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * Decides whether a WebSocket upgrade request may proceed, before Netty's handshake runs: a browser's
+ * {@code Origin} must be allowed, and the client's address (from {@code X-Forwarded-For} only when the peer is
+ * a trusted proxy) must be within its connection count and connect rate, and the node within its total. A
+ * refusal is an HTTP error with a JSON body naming the limit; the connection then closes. Other requests pass.
+ */
+@ChannelHandler.Sharable
+final class HandshakeGate extends ChannelInboundHandlerAdapter {
+    private static final AttributeKey<ConnectionLimits.Admission> ADMISSION =
+            AttributeKey.valueOf("roomcast.admission");
+
+    private final String websocketPath;
+    private final List<String> allowedOrigins;
+    private final boolean anyOrigin;
+    private final ConnectionLimits limits;
+    private final TrustedProxies proxies;
+    private final NodeMetrics metrics;
+
+    /** @param allowedOrigins origins such as {@code https://chat.example.com}, or {@code *}; empty: same origin only */
+    HandshakeGate(String websocketPath, List<String> allowedOrigins, ConnectionLimits limits, TrustedProxies proxies,
+                  NodeMetrics metrics) {
+        this.websocketPath = websocketPath;
+        this.allowedOrigins = allowedOrigins.stream().map(o -> o.toLowerCase(Locale.ROOT)).toList();
+        this.anyOrigin = allowedOrigins.contains("*");
+        this.limits = limits;
+        this.proxies = proxies;
+        this.metrics = metrics;
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (!(msg instanceof FullHttpRequest request) || !isUpgrade(request)) {
+            ctx.fireChannelRead(msg);
+            return;
+        }
+        String origin = request.headers().get(HttpHeaderNames.ORIGIN);
+        if (origin != null && !originAllowed(origin, request.headers().get(HttpHeaderNames.HOST))) {
+            request.release();
+            metrics.limitTriggered("origin");
+            refuse(ctx, HttpResponseStatus.FORBIDDEN, "origin-not-allowed", "origin " + origin
+                    + " may not open WebSockets here; the node allows "
+                    + (allowedOrigins.isEmpty() ? "its own origin only" : String.join(", ", allowedOrigins))
+                    + " (--allowed-origins)");
+            return;
+        }
+        String address = proxies.clientAddress(ctx.channel().remoteAddress(),
+                request.headers().get("X-Forwarded-For"));
+        ConnectionLimits.Admission admission;
+        try {
+            admission = limits.admit(address);
+        } catch (LimitExceeded e) {
+            request.release();
+            metrics.limitTriggered(e.limit());
+            refuse(ctx, HttpResponseStatus.valueOf(e.httpStatus()), e.limit(), e.getMessage());
+            return;
+        }
+        ctx.channel().attr(ADMISSION).set(admission);
+        ctx.channel().attr(Channels.CLIENT_ADDRESS).set(address);
+        ctx.channel().closeFuture().addListener(f -> admission.release());
+        ctx.fireChannelRead(msg);
+    }
+
+    private boolean isUpgrade(FullHttpRequest request) {
+        return HttpHeaderValues.WEBSOCKET.contentEqualsIgnoreCase(request.headers().get(HttpHeaderNames.UPGRADE))
+                && new QueryStringDecoder(request.uri()).path().equals(websocketPath);
+    }
+
+    /**
+     * Listed origins, or {@code *}, or with no list the node's own origin: the {@code Origin}'s host (and port,
+     * when the {@code Host} header names one) equals the {@code Host} the request was sent to.
+     */
+    boolean originAllowed(String origin, String host) {
+        String o = origin.toLowerCase(Locale.ROOT);
+        if (anyOrigin || allowedOrigins.contains(o)) {
+            return true;
+        }
+        if (!allowedOrigins.isEmpty() || host == null) {
+            return false;
+        }
+        try {
+            URI uri = URI.create(o);
+            if (uri.getHost() == null) {
+                return false;
+            }
+            String h = host.toLowerCase(Locale.ROOT);
+            boolean hostHasPort = h.lastIndexOf(':') > h.lastIndexOf(']');
+            if (!hostHasPort) {
+                return uri.getHost().equals(h);
+            }
+            int port = uri.getPort() != -1 ? uri.getPort() : "https".equals(uri.getScheme()) ? 443 : 80;
+            return (uri.getHost() + ":" + port).equals(h);
+        } catch (IllegalArgumentException malformed) {
+            return false;
+        }
+    }
+
+    private static void refuse(ChannelHandlerContext ctx, HttpResponseStatus status, String code, String message) {
+        Responses.json(ctx, status, Map.of("error", code, "message", message), false);
+    }
+}
