@@ -323,6 +323,12 @@ public final class Session {
         }
     }
 
+    /** The client asked to end the session (DISCONNECT): closes with 1000, counted as the client's doing. */
+    void closeAtClientsRequest() {
+        closeReason = Disconnect.CLIENT;
+        closeSocket(WebSocketCloseStatus.NORMAL_CLOSURE, "DISCONNECT");
+    }
+
     /** Sends a WebSocket close frame and closes the channel once it is written. */
     void closeSocket(WebSocketCloseStatus status, String reason) {
         closing = true;

@@ -523,7 +523,7 @@ public final class StompSessionHandler extends SimpleChannelInboundHandler<Stomp
 
     private void onDisconnect(StompFrame frame) {
         receipt(frame.header("receipt"), null);
-        session.closeSocket(WebSocketCloseStatus.NORMAL_CLOSURE, "DISCONNECT");
+        session.closeAtClientsRequest();
     }
 
     private void receipt(String receipt, Position position) {

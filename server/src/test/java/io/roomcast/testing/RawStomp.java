@@ -29,11 +29,22 @@ public final class RawStomp implements AutoCloseable {
     private volatile int heartBeats;
     private volatile String closeReason;
 
-    private RawStomp(String url) throws Exception {
-        this.ws = HTTP.newWebSocketBuilder()
+    private RawStomp(String url, java.util.Map<String, String> headers) throws Exception {
+        WebSocket.Builder builder = HTTP.newWebSocketBuilder()
                 .subprotocols("v12.stomp")
-                .connectTimeout(Duration.ofSeconds(5))
-                .buildAsync(URI.create(url), new Listener()).get(10, TimeUnit.SECONDS);
+                .connectTimeout(Duration.ofSeconds(5));
+        headers.forEach(builder::header);
+        this.ws = builder.buildAsync(URI.create(url), new Listener()).get(10, TimeUnit.SECONDS);
+    }
+
+    /**
+     * Opens {@code url} with extra handshake headers (Origin, X-Forwarded-For).
+     *
+     * @throws java.util.concurrent.ExecutionException whose cause is a {@link java.net.http.WebSocketHandshakeException}
+     *     when the server refuses the upgrade
+     */
+    public static RawStomp openWith(String url, java.util.Map<String, String> headers) throws Exception {
+        return new RawStomp(url, headers);
     }
 
     public static RawStomp open(TestNode node) {
@@ -42,7 +53,7 @@ public final class RawStomp implements AutoCloseable {
 
     public static RawStomp open(String url) {
         try {
-            return new RawStomp(url);
+            return new RawStomp(url, java.util.Map.of());
         } catch (Exception e) {
             throw new IllegalStateException(e);
         }

@@ -1,0 +1,297 @@
+package io.roomcast.limits;
+
+import io.roomcast.testing.RawStomp;
+import io.roomcast.testing.TestNode;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.net.http.WebSocketHandshakeException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static io.roomcast.testing.RawStomp.header;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.fail;
+
+/**
+ * Each abuse limit triggers with its reason, and a benign client beside the abuse keeps its latency.
+ * Addresses other than 127.0.0.1 come from X-Forwarded-For, which the node honours from loopback (a trusted
+ * proxy by default), so that each test has its own client address.
+ */
+class AbuseLimitsTest {
+    static TestNode node;
+
+    @BeforeAll
+    static void start() {
+        node = TestNode.start(s -> {
+            s.maxSendRate = 5;
+            s.maxSendBurst = 10;
+            s.maxConnectionsPerIp = 3;
+            s.maxConnectRatePerIp = 1;
+            s.maxConnectBurstPerIp = 5;
+            s.maxRoomsPerUser = 2;
+        });
+    }
+
+    @AfterAll
+    static void stop() {
+        node.close();
+    }
+
+    private static RawStomp connectFrom(String address, String user) throws Exception {
+        RawStomp raw = RawStomp.openWith(node.wsUrl(), Map.of("X-Forwarded-For", address));
+        raw.send("CONNECT\naccept-version:1.2\nhost:x\nlogin:" + user + "\n\n\0");
+        assertThat(raw.next()).startsWith("CONNECTED\n");
+        return raw;
+    }
+
+    /** The upgrade's refusal: status and JSON body. */
+    private static String refusal(String address, Map<String, String> headers) {
+        try {
+            Map<String, String> all = new java.util.HashMap<>(headers);
+            all.put("X-Forwarded-For", address);
+            RawStomp.openWith(node.wsUrl(), all).close();
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof WebSocketHandshakeException h) {
+                return h.getResponse().statusCode() + " " + h.getResponse().body();
+            }
+            throw new AssertionError(e);
+        } catch (Exception e) {
+            throw new AssertionError(e);
+        }
+        return fail("the upgrade was accepted");
+    }
+
+    @Test
+    void sendsPastTheRateAreRefusedAndAFloodIsClosed() throws Exception {
+        try (RawStomp raw = connectFrom("203.0.113.1", "chatty")) {
+            raw.send("SUBSCRIBE\nid:e\ndestination:/user/queue/errors\n\n\0");
+            raw.send("SUBSCRIBE\nid:r\ndestination:/topic/room.rate\nreceipt:in\n\n\0");
+            assertThat(header(raw.next("RECEIPT"), "receipt-id")).isEqualTo("in");
+            for (int i = 0; i < 40 && !raw.isClosed(); i++) {
+                raw.send("SEND\ndestination:/app/room.rate\nreceipt:s" + i + "\n\nhello\0");
+            }
+            String error = raw.next("ERROR");
+            assertThat(header(error, "message")).contains("sending faster than 5.0 messages a second");
+            assertThat(raw.awaitClose()).isEqualTo(1008);
+        }
+        // What it got before the close: the burst published, then refusals that say why.
+        // (Checked through the metrics the node counted, since the frames are already consumed above.)
+        assertThat(node.node().metrics().scrape())
+                .containsPattern("roomcast_messages_dropped_total\\{[^}]*reason=\"rate-limited\"[^}]*} [1-9]")
+                .containsPattern("roomcast_limits_triggered_total\\{limit=\"send-rate\"[^}]*} [1-9]");
+    }
+
+    @Test
+    void aRefusedSendSaysRateLimitedWithItsReceipt() throws Exception {
+        try (RawStomp raw = connectFrom("203.0.113.2", "burst")) {
+            raw.send("SUBSCRIBE\nid:e\ndestination:/user/queue/errors\n\n\0");
+            raw.send("SUBSCRIBE\nid:r\ndestination:/topic/room.burst\nreceipt:in\n\n\0");
+            assertThat(header(raw.next("RECEIPT"), "receipt-id")).isEqualTo("in");
+            for (int i = 0; i < 11; i++) {
+                raw.send("SEND\ndestination:/app/room.burst\nreceipt:s" + i + "\n\nhello\0");
+            }
+            String refused = null;
+            for (int i = 0; i < 40 && refused == null; i++) {
+                String frame = raw.next();
+                if (frame.startsWith("MESSAGE") && "rate-limited".equals(header(frame, "error"))) {
+                    refused = frame;
+                }
+            }
+            assertThat(refused).isNotNull();
+            assertThat(header(refused, "receipt-id")).isEqualTo("s10");
+            assertThat(RawStomp.body(refused)).contains("this message was not sent");
+            assertThat(raw.isClosed()).isFalse();
+        }
+    }
+
+    @Test
+    void connectionsPerAddressAreCapped() throws Exception {
+        List<RawStomp> open = new ArrayList<>();
+        try {
+            for (int i = 0; i < 3; i++) {
+                open.add(connectFrom("203.0.113.3", "cap" + i));
+            }
+            assertThat(refusal("203.0.113.3", Map.of())).startsWith("429")
+                    .contains("connections-per-ip").contains("too many connections from 203.0.113.3");
+        } finally {
+            open.forEach(RawStomp::close);
+        }
+    }
+
+    @Test
+    void connectingTooFastFromOneAddressIsRefusedAndOthersAreNot() throws Exception {
+        for (int i = 0; i < 5; i++) {
+            connectFrom("203.0.113.4", "fast" + i).close(); // the burst
+        }
+        assertThat(refusal("203.0.113.4", Map.of())).startsWith("429").contains("connect-rate-per-ip")
+                .contains("connecting too fast from 203.0.113.4");
+        connectFrom("203.0.113.5", "other").close();
+    }
+
+    @Test
+    void browsersFromOtherOriginsAreRefused() throws Exception {
+        assertThat(refusal("203.0.113.6", Map.of("Origin", "https://evil.example"))).startsWith("403")
+                .contains("origin-not-allowed").contains("--allowed-origins");
+        try (RawStomp own = RawStomp.openWith(node.wsUrl(), Map.of("Origin", "http://127.0.0.1:" + node.port(),
+                "X-Forwarded-For", "203.0.113.7"))) {
+            own.send("CONNECT\naccept-version:1.2\nhost:x\nlogin:same-origin\n\n\0");
+            assertThat(own.next()).startsWith("CONNECTED\n");
+        }
+    }
+
+    @Test
+    void aUserMayBeInOnlySoManyRooms() throws Exception {
+        try (RawStomp one = connectFrom("203.0.113.8", "roamer");
+             RawStomp two = connectFrom("203.0.113.8", "roamer")) {
+            one.send("SUBSCRIBE\nid:e\ndestination:/user/queue/errors\n\n\0");
+            two.send("SUBSCRIBE\nid:e\ndestination:/user/queue/errors\n\n\0");
+            one.send("SUBSCRIBE\nid:1\ndestination:/topic/room.r1\nreceipt:1\n\n\0");
+            assertThat(header(one.next("RECEIPT"), "receipt-id")).isEqualTo("1");
+            two.send("SUBSCRIBE\nid:2\ndestination:/topic/room.r2\nreceipt:2\n\n\0");
+            assertThat(header(two.next("RECEIPT"), "receipt-id")).isEqualTo("2");
+            // The same room again is not one more room.
+            two.send("SUBSCRIBE\nid:1\ndestination:/topic/room.r1\nreceipt:again\n\n\0");
+            assertThat(header(two.next("RECEIPT"), "receipt-id")).isEqualTo("again");
+            one.send("SUBSCRIBE\nid:3\ndestination:/topic/room.r3\nreceipt:3\n\n\0");
+            String refused;
+            do {
+                refused = one.next("MESSAGE"); // room events may come first
+            } while (!"error".equals(header(refused, "event")));
+            assertThat(header(refused, "error")).as(refused).isEqualTo("too-many-rooms");
+            assertThat(header(refused, "receipt-id")).isEqualTo("3");
+            assertThat(RawStomp.body(refused)).contains("--max-rooms-per-user");
+        }
+    }
+
+    @Test
+    void theNodesConnectionCapAnswers503() throws Exception {
+        try (TestNode small = TestNode.start(s -> s.maxConnections = 2);
+             RawStomp a = RawStomp.connect(small, "a");
+             RawStomp b = RawStomp.connect(small, "b")) {
+            try {
+                RawStomp.openWith(small.wsUrl(), Map.of()).close();
+                fail("a third connection was accepted");
+            } catch (ExecutionException e) {
+                WebSocketHandshakeException h = (WebSocketHandshakeException) e.getCause();
+                assertThat(h.getResponse().statusCode()).isEqualTo(503);
+                assertThat(String.valueOf(h.getResponse().body())).contains("this node is full (2 connections)");
+            }
+            assertThat(a.isClosed()).isFalse();
+        }
+    }
+
+    /**
+     * A benign client's round trip (SEND with receipt, then its own MESSAGE) while three abusers run: one floods
+     * SENDs and reconnects whenever it is closed, one opens connections as fast as it can from one address,
+     * one knocks with a foreign Origin. Its median must stay within 2x of the median measured unloaded just
+     * before, in this run. Medians under 1 ms are counted as 1 ms: below that, loopback scheduling noise on a
+     * shared machine is larger than anything the node does.
+     */
+    @Test
+    void aBenignClientKeepsItsLatencyBesideTheAbuse() throws Exception {
+        try (RawStomp benign = connectFrom("198.51.100.1", "benign")) {
+            benign.send("SUBSCRIBE\nid:r\ndestination:/topic/room.calm\nreceipt:in\n\n\0");
+            assertThat(header(benign.next("RECEIPT"), "receipt-id")).isEqualTo("in");
+            double unloaded = medianRoundTripMillis(benign, 60);
+
+            AtomicBoolean stop = new AtomicBoolean();
+            AtomicInteger refusals = new AtomicInteger();
+            AtomicInteger floodCloses = new AtomicInteger();
+            List<Thread> abusers = List.of(
+                    started(() -> {
+                        for (int round = 0; round < 1000 && !stop.get(); round++) {
+                            try (RawStomp flood = connectFrom("198.51.100." + (10 + round % 200), "flood")) {
+                                for (int i = 0; i < 200 && !flood.isClosed() && !stop.get(); i++) {
+                                    flood.send("SEND\ndestination:/app/room.calm\n\nspam\0");
+                                }
+                                flood.awaitClose();
+                                floodCloses.incrementAndGet();
+                            } catch (Exception | AssertionError e) {
+                                refusals.incrementAndGet();
+                            }
+                        }
+                    }),
+                    started(() -> {
+                        for (int i = 0; i < 5000 && !stop.get(); i++) {
+                            try {
+                                RawStomp.openWith(node.wsUrl(), Map.of("X-Forwarded-For", "198.51.100.250")).close();
+                            } catch (Exception e) {
+                                refusals.incrementAndGet();
+                            }
+                            pause(); // hundreds a second: the abuse, not this JVM's own client, is under test
+                        }
+                    }),
+                    started(() -> {
+                        for (int i = 0; i < 5000 && !stop.get(); i++) {
+                            try {
+                                RawStomp.openWith(node.wsUrl(), Map.of("Origin", "https://evil.example",
+                                        "X-Forwarded-For", "198.51.100.251")).close();
+                            } catch (Exception e) {
+                                refusals.incrementAndGet();
+                            }
+                            pause();
+                        }
+                    }));
+            double loaded;
+            try {
+                // Let the abuse get going: the flood has been closed once and upgrades are being refused.
+                long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+                while ((floodCloses.get() == 0 || refusals.get() < 10) && System.nanoTime() < deadline) {
+                    Thread.sleep(10);
+                }
+                assertThat(floodCloses.get()).as("the flooder was closed at least once").isPositive();
+                loaded = medianRoundTripMillis(benign, 60);
+            } finally {
+                stop.set(true);
+                for (Thread t : abusers) {
+                    t.join(30_000);
+                }
+            }
+            double ratio = loaded / Math.max(1.0, unloaded);
+            System.out.printf("benign round trip: unloaded %.2f ms, beside the abuse %.2f ms, ratio %.2f"
+                    + " (%d refusals, %d flood closes)%n", unloaded, loaded, ratio, refusals.get(), floodCloses.get());
+            assertThat(ratio).as("benign latency beside the abuse / unloaded").isLessThanOrEqualTo(2.0);
+            assertThat(benign.isClosed()).isFalse();
+        }
+    }
+
+    private static void pause() {
+        try {
+            Thread.sleep(2);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static Thread started(Runnable body) {
+        Thread t = new Thread(body, "abuser");
+        t.setDaemon(true);
+        t.start();
+        return t;
+    }
+
+    /** Sends {@code n} messages one at a time (within the send rate) and returns the median round trip. */
+    private static double medianRoundTripMillis(RawStomp client, int n) throws InterruptedException {
+        double[] rtt = new double[n];
+        for (int i = 0; i < n; i++) {
+            Thread.sleep(210); // 5 a second at most: the benign client stays inside its own rate limit
+            long start = System.nanoTime();
+            client.send("SEND\ndestination:/app/room.calm\n\nping-" + i + "\0");
+            String body;
+            do {
+                body = RawStomp.body(client.next("MESSAGE"));
+            } while (!body.equals("ping-" + i));
+            rtt[i] = (System.nanoTime() - start) / 1e6;
+        }
+        Arrays.sort(rtt);
+        return rtt[n / 2];
+    }
+}
