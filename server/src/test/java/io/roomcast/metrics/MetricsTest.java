@@ -146,4 +146,33 @@ class MetricsTest {
             assertThat(value(s, "roomcast_recoveries_total", "outcome=\"not-recovered\"")).isEqualTo(lost + 1);
         });
     }
+
+    /** Every metric the shipped Grafana dashboard queries exists in a scrape, once there was traffic of each kind. */
+    @Test
+    void theDashboardQueriesOnlyMetricsTheNodeHas() throws Exception {
+        try (RawStomp erin = RawStomp.connect(node, "m-erin")) {
+            erin.send("SUBSCRIBE\nid:e\ndestination:/user/queue/errors\n\n\0");
+            erin.send("SEND\ndestination:/app/room.nowhere\n\nhi\0");
+            assertThat(header(erin.next("MESSAGE"), "error")).isEqualTo("not-a-member");
+        }
+        try {
+            RawStomp.openWith(node.wsUrl(), java.util.Map.of("Origin", "https://evil.example")).close();
+        } catch (java.util.concurrent.ExecutionException refused) {
+            // counted as the "origin" limit
+        }
+        String dashboard = java.nio.file.Files.readString(java.nio.file.Path.of("..", "deploy", "grafana",
+                "roomcast-dashboard.json"));
+        java.util.Set<String> queried = new java.util.TreeSet<>();
+        Matcher m = Pattern.compile("\\b((?:roomcast|jvm|process)_[a-z_]+)").matcher(dashboard);
+        while (m.find()) {
+            queried.add(m.group(1));
+        }
+        assertThat(queried).hasSizeGreaterThan(10);
+        await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> {
+            String s = scrape();
+            for (String name : queried) {
+                assertThat(s).as(name).containsPattern("(?m)^" + Pattern.quote(name) + "[{ ]");
+            }
+        });
+    }
 }
