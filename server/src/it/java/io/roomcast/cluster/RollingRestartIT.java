@@ -2,6 +2,7 @@ package io.roomcast.cluster;
 
 import io.roomcast.testing.NodeProcess;
 import io.roomcast.testing.RawStomp;
+import io.roomcast.testing.Reliability;
 import io.roomcast.testing.SharedBroker;
 import org.junit.jupiter.api.Test;
 
@@ -107,6 +108,11 @@ class RollingRestartIT {
                 assertThat(got).as("client %d: every message once, in order", i).isEqualTo(expected);
             }
             resumed.forEach(RawStomp::close);
+            Reliability.record("Graceful restart (SIGTERM)", "SIGTERM to a node with connected clients while"
+                    + " messages are published", "turned not-ready, closed every connection with 1012 over"
+                    + " --drain-period, left the cluster, exited within --drain-timeout", "its clients reconnected"
+                    + " to the other node and resumed with recovered:true", "nothing: every message once, in order",
+                    "RollingRestartIT");
         } finally {
             publishing.set(false);
             clients.forEach(RawStomp::close);

@@ -543,7 +543,12 @@ public final class StompSessionHandler extends SimpleChannelInboundHandler<Stomp
     }
 
     private void fail(Disconnect reason, String message, WebSocketCloseStatus status) {
-        log.info("session {} ({}): closing: {}", session.id(), session.user(), message);
+        if (reason == Disconnect.LIMIT) {
+            // An abuser would otherwise write the log for us; roomcast_limits_triggered_total counts these.
+            log.debug("session {} ({}): closing: {}", session.id(), session.user(), message);
+        } else {
+            log.info("session {} ({}): closing: {}", session.id(), session.user(), message);
+        }
         session.close(reason, message, null, null, status);
     }
 

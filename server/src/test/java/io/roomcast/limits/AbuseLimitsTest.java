@@ -1,6 +1,7 @@
 package io.roomcast.limits;
 
 import io.roomcast.testing.RawStomp;
+import io.roomcast.testing.Reliability;
 import io.roomcast.testing.TestNode;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -87,6 +88,10 @@ class AbuseLimitsTest {
         assertThat(node.node().metrics().scrape())
                 .containsPattern("roomcast_messages_dropped_total\\{[^}]*reason=\"rate-limited\"[^}]*} [1-9]")
                 .containsPattern("roomcast_limits_triggered_total\\{limit=\"send-rate\"[^}]*} [1-9]");
+        Reliability.record("Abuse limits", "a connection sending 40 SENDs at once (--max-send-rate 5, burst 10)",
+                "published the burst, refused the rest with error:rate-limited, then after 10 refusals in a row sent"
+                        + " ERROR and closed 1008", "nothing: other connections are not rate-limited by it",
+                "only the refused SENDs, each answered as refused", "AbuseLimitsTest");
     }
 
     @Test
@@ -109,6 +114,9 @@ class AbuseLimitsTest {
             assertThat(header(refused, "receipt-id")).isEqualTo("s10");
             assertThat(RawStomp.body(refused)).contains("this message was not sent");
             assertThat(raw.isClosed()).isFalse();
+            Reliability.record("Abuse limits", "one SEND over the burst", "refused it with error:rate-limited and"
+                    + " its receipt-id; the connection stays open", "nothing", "that one SEND, answered as refused",
+                    "AbuseLimitsTest");
         }
     }
 
@@ -121,6 +129,9 @@ class AbuseLimitsTest {
             }
             assertThat(refusal("203.0.113.3", Map.of())).startsWith("429")
                     .contains("connections-per-ip").contains("too many connections from 203.0.113.3");
+            Reliability.record("Abuse limits", "a 4th connection from one address (--max-connections-per-ip 3)",
+                    "HTTP 429 connections-per-ip before the upgrade", "nothing; the 3 open connections stay",
+                    "nothing", "AbuseLimitsTest");
         } finally {
             open.forEach(RawStomp::close);
         }
@@ -134,6 +145,9 @@ class AbuseLimitsTest {
         assertThat(refusal("203.0.113.4", Map.of())).startsWith("429").contains("connect-rate-per-ip")
                 .contains("connecting too fast from 203.0.113.4");
         connectFrom("203.0.113.5", "other").close();
+        Reliability.record("Abuse limits", "6 connections at once from one address (--max-connect-rate-per-ip 1,"
+                + " burst 5), X-Forwarded-For from the trusted proxy", "HTTP 429 connect-rate-per-ip for the 6th",
+                "another address connects at once", "nothing", "AbuseLimitsTest");
     }
 
     @Test
@@ -145,6 +159,8 @@ class AbuseLimitsTest {
             own.send("CONNECT\naccept-version:1.2\nhost:x\nlogin:same-origin\n\n\0");
             assertThat(own.next()).startsWith("CONNECTED\n");
         }
+        Reliability.record("Abuse limits", "a browser upgrade with Origin https://evil.example", "HTTP 403"
+                + " origin-not-allowed; its own origin is accepted", "nothing", "nothing", "AbuseLimitsTest");
     }
 
     @Test
@@ -168,6 +184,9 @@ class AbuseLimitsTest {
             assertThat(header(refused, "error")).as(refused).isEqualTo("too-many-rooms");
             assertThat(header(refused, "receipt-id")).isEqualTo("3");
             assertThat(RawStomp.body(refused)).contains("--max-rooms-per-user");
+            Reliability.record("Abuse limits", "a user entering a 3rd room over two connections"
+                    + " (--max-rooms-per-user 2)", "refused the SUBSCRIBE with error:too-many-rooms; rooms it is"
+                    + " already in are allowed", "nothing", "nothing", "AbuseLimitsTest");
         }
     }
 
@@ -186,6 +205,9 @@ class AbuseLimitsTest {
             }
             assertThat(a.isClosed()).isFalse();
         }
+        Reliability.record("Abuse limits", "a 3rd connection to a node with --max-connections 2",
+                "HTTP 503 connections (\"this node is full\") before the upgrade", "the 2 open connections stay",
+                "nothing", "AbuseLimitsTest");
     }
 
     /**
@@ -260,6 +282,11 @@ class AbuseLimitsTest {
                     + " (%d refusals, %d flood closes)%n", unloaded, loaded, ratio, refusals.get(), floodCloses.get());
             assertThat(ratio).as("benign latency beside the abuse / unloaded").isLessThanOrEqualTo(2.0);
             assertThat(benign.isClosed()).isFalse();
+            Reliability.record("Abuse limits", "all of the above at once: a SEND flood that reconnects, a connection"
+                    + " flood from one address, foreign-Origin upgrades", String.format("refused %d upgrades and closed"
+                    + " the flooder %d times", refusals.get(), floodCloses.get()), String.format("a benign client's"
+                    + " median round trip went from %.1f to %.1f ms (limit: 2x)", unloaded, loaded), "nothing",
+                    "AbuseLimitsTest");
         }
     }
 

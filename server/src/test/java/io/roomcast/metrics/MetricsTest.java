@@ -85,6 +85,8 @@ class MetricsTest {
                 assertThat(value(s, "roomcast_messages_out_total", "node=\"test-node\"")).isEqualTo(out + 12);
             });
 
+            System.gc(); // the GC pause timer appears with the first collection
+            await().atMost(Duration.ofSeconds(5)).until(() -> scrape().contains("jvm_gc_pause_seconds"));
             String s = scrape();
             assertThat(value(s, "roomcast_sessions", "node=\"test-node\"")).isGreaterThanOrEqualTo(2);
             assertThat(value(s, "roomcast_connections", "node=\"test-node\"")).isGreaterThanOrEqualTo(2);
@@ -168,6 +170,7 @@ class MetricsTest {
             queried.add(m.group(1));
         }
         assertThat(queried).hasSizeGreaterThan(10);
+        System.gc(); // the GC pause timer appears with the first collection
         await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> {
             String s = scrape();
             for (String name : queried) {

@@ -3,6 +3,7 @@ package io.roomcast.session;
 import io.roomcast.auth.Tokens;
 import io.roomcast.config.Settings;
 import io.roomcast.testing.RawStomp;
+import io.roomcast.testing.Reliability;
 import io.roomcast.testing.SpringStomp;
 import io.roomcast.testing.TestNode;
 import org.junit.jupiter.api.AfterAll;
@@ -60,13 +61,20 @@ class MalformedInputTest {
         return raw;
     }
 
-    /** Sends {@code input} and expects ERROR naming {@code reason}, then a close; the bystander is unaffected. */
-    private static String expectErrorAndClose(RawStomp raw, String input, String reason) {
+    /**
+     * Sends {@code input} and expects ERROR naming {@code reason}, then a close; the bystander is unaffected.
+     * Records the row for docs/reliability.md.
+     */
+    private static String expectErrorAndClose(String fault, RawStomp raw, String input, String reason) {
         raw.send(input);
         String error = raw.next("ERROR");
         assertThat(header(error, "message")).contains(reason);
-        assertThat(raw.awaitClose()).isIn(1002, 1008);
+        int code = raw.awaitClose();
+        assertThat(code).isIn(1002, 1008);
         bystanderStillChats();
+        Reliability.record("Malformed input", fault, "ERROR frame: \"" + header(error, "message") + "\"; WebSocket close "
+                + code, "a bystander on the same node kept chatting; its messages arrived as before",
+                "nothing: the frame was refused before anything was published", "MalformedInputTest");
         return error;
     }
 
@@ -79,21 +87,21 @@ class MalformedInputTest {
     @Test
     void garbageIsAProtocolError() {
         try (RawStomp raw = RawStomp.open(node)) {
-            expectErrorAndClose(raw, "HELLO THERE\n\n\0", "unknown command");
+            expectErrorAndClose("an unknown command", raw, "HELLO THERE\n\n\0", "unknown command");
         }
     }
 
     @Test
     void sendBeforeConnectIsAProtocolError() {
         try (RawStomp raw = RawStomp.open(node)) {
-            expectErrorAndClose(raw, "SEND\ndestination:/app/room.calm\n\nhi\0", "expected CONNECT");
+            expectErrorAndClose("SEND before CONNECT", raw, "SEND\ndestination:/app/room.calm\n\nhi\0", "expected CONNECT");
         }
     }
 
     @Test
     void oversizeBodyIsAProtocolError() {
         try (RawStomp raw = connected("big")) {
-            String error = expectErrorAndClose(raw, "SEND\ndestination:/app/room.calm\ncontent-length:5000\n\n"
+            String error = expectErrorAndClose("a body over --max-body-bytes (content-length 5000)", raw, "SEND\ndestination:/app/room.calm\ncontent-length:5000\n\n"
                     + "x".repeat(5000) + "\0", "exceeds the limit of 4096");
             assertThat(body(error)).contains("4096");
         }
@@ -102,7 +110,7 @@ class MalformedInputTest {
     @Test
     void oversizeFrameWithoutContentLengthIsAProtocolError() {
         try (RawStomp raw = connected("big2")) {
-            expectErrorAndClose(raw, "SEND\ndestination:/app/room.calm\n\n" + "y".repeat(9000), "exceeds");
+            expectErrorAndClose("a frame over --max-frame-bytes without content-length", raw, "SEND\ndestination:/app/room.calm\n\n" + "y".repeat(9000), "exceeds");
         }
     }
 
@@ -113,21 +121,21 @@ class MalformedInputTest {
             for (int i = 0; i < 40; i++) {
                 frame.append("h").append(i).append(":v\n");
             }
-            expectErrorAndClose(raw, frame.append("\nx\0").toString(), "too many headers");
+            expectErrorAndClose("40 headers (over --max-headers)", raw, frame.append("\nx\0").toString(), "too many headers");
         }
     }
 
     @Test
     void invalidEscapeIsAProtocolError() {
         try (RawStomp raw = connected("escape")) {
-            expectErrorAndClose(raw, "SEND\ndestination:/app/room.calm\nbad:\\t\n\nx\0", "invalid escape");
+            expectErrorAndClose("an invalid header escape (\\t)", raw, "SEND\ndestination:/app/room.calm\nbad:\\t\n\nx\0", "invalid escape");
         }
     }
 
     @Test
     void missingTokenIsRefused() {
         try (RawStomp raw = RawStomp.open(node)) {
-            expectErrorAndClose(raw, "CONNECT\naccept-version:1.2\nhost:x\n\n\0", "missing token");
+            expectErrorAndClose("CONNECT without a token (jwt mode)", raw, "CONNECT\naccept-version:1.2\nhost:x\n\n\0", "missing token");
         }
     }
 
@@ -135,7 +143,7 @@ class MalformedInputTest {
     void badTokenIsRefused() {
         try (RawStomp raw = RawStomp.open(node)) {
             String forged = Tokens.hs256("another-secret-that-is-long-enough-123", "mallory", Duration.ofMinutes(5));
-            expectErrorAndClose(raw, "CONNECT\naccept-version:1.2\nhost:x\npasscode:" + forged + "\n\n\0",
+            expectErrorAndClose("a token signed with another key", raw, "CONNECT\naccept-version:1.2\nhost:x\npasscode:" + forged + "\n\n\0",
                     "signature is invalid");
         }
     }
@@ -144,7 +152,7 @@ class MalformedInputTest {
     void expiredTokenIsRefused() {
         try (RawStomp raw = RawStomp.open(node)) {
             String expired = Tokens.hs256(SECRET, "late", Duration.ofMinutes(-5));
-            expectErrorAndClose(raw, "CONNECT\naccept-version:1.2\nhost:x\nAuthorization:Bearer " + expired
+            expectErrorAndClose("an expired token", raw, "CONNECT\naccept-version:1.2\nhost:x\nAuthorization:Bearer " + expired
                     + "\n\n\0", "token expired");
         }
     }
@@ -152,7 +160,7 @@ class MalformedInputTest {
     @Test
     void malformedTokenIsRefused() {
         try (RawStomp raw = RawStomp.open(node)) {
-            expectErrorAndClose(raw, "CONNECT\naccept-version:1.2\nhost:x\npasscode:not.a.jwt\n\n\0",
+            expectErrorAndClose("a malformed token", raw, "CONNECT\naccept-version:1.2\nhost:x\npasscode:not.a.jwt\n\n\0",
                     "token is invalid");
         }
     }
@@ -160,7 +168,7 @@ class MalformedInputTest {
     @Test
     void serverFramesFromAClientAreAProtocolError() {
         try (RawStomp raw = connected("faker")) {
-            expectErrorAndClose(raw, "MESSAGE\ndestination:/topic/room.calm\n\nx\0", "server frame");
+            expectErrorAndClose("a server frame (MESSAGE) from a client", raw, "MESSAGE\ndestination:/topic/room.calm\n\nx\0", "server frame");
         }
     }
 
@@ -176,6 +184,9 @@ class MalformedInputTest {
             assertThat(response).startsWith("HTTP/1.1 400").contains("\"error\":\"bad-request\"");
         }
         bystanderStillChats();
+        Reliability.record("Malformed input", "bytes that are not HTTP on the node's port",
+                "HTTP 400 with a JSON error (bad-request), then close", "a bystander kept chatting",
+                "nothing", "MalformedInputTest");
     }
 
     @Test

@@ -1,6 +1,7 @@
 package io.roomcast.session;
 
 import io.netty.buffer.PooledByteBufAllocator;
+import io.roomcast.testing.Reliability;
 import io.roomcast.testing.SpringStomp;
 import io.roomcast.testing.TestNode;
 import org.junit.jupiter.api.Test;
@@ -53,6 +54,11 @@ class SlowConsumerTest {
             // The healthy client on the same node never noticed.
             healthy.send("/app/room.quiet", "still here");
             assertThat(healthy.nextEvent("room", "message").body()).isEqualTo("still here");
+            Reliability.record("Slow clients", "a client that stops reading while its room gets 4 KB messages"
+                    + " (--outbound-queue-bytes 256 KiB)", "closed it once its queue passed the limit; pooled"
+                    + " memory grew by at most " + (maxDirect - direct0) / 1024 + " KiB", "a healthy client on the"
+                    + " same node kept its messages", "nothing for others; the slow client resumes with since",
+                    "SlowConsumerTest");
         }
     }
 
