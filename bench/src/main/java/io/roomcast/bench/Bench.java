@@ -8,9 +8,9 @@ import picocli.CommandLine.Option;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 
-/** {@code java -jar bench/target/roomcast-bench.jar run|ceiling}. */
+/** {@code java -jar bench/target/roomcast-bench.jar run|ceiling|agent}. */
 @Command(name = "roomcast-bench", mixinStandardHelpOptions = true,
-        subcommands = {RunCommand.class, Bench.Ceiling.class},
+        subcommands = {RunCommand.class, Bench.Ceiling.class, AgentCommand.class},
         description = "Roomcast's benchmark: each scenario against Roomcast and its baselines, side by side.")
 public final class Bench implements Runnable {
     public static void main(String[] args) {

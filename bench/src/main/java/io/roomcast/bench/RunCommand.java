@@ -100,6 +100,11 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--generator-threads", defaultValue = "2")
     int generatorThreads;
 
+    @Option(names = "--generator-processes", defaultValue = "0",
+            description = "Idle scenario: hold the connections in this many agent processes instead of this one "
+                    + "(for levels past one process's open-file cap, 19k). Default: ${DEFAULT-VALUE} (in-process).")
+    int generatorProcesses;
+
     @Option(names = "--source-addresses", defaultValue = "4", description = "Loopback source addresses (127.0.0.2...). Default: ${DEFAULT-VALUE}.")
     int sourceAddresses;
 
@@ -125,7 +130,8 @@ final class RunCommand implements Callable<Integer> {
                 + " posts/user/s, 10% whispers, " + warmUpSeconds + " s warm-up, " + chatSeconds + " s");
         results.settings.put("cluster", clusterRooms + " rooms x 10 users over 2 nodes, " + clusterRates + " msg/s");
         results.settings.put("stormClients", stormClients);
-        results.settings.put("generator", "one process, " + generatorThreads + " event-loop threads, "
+        results.settings.put("generator", (generatorProcesses > 0 ? "idle: " + generatorProcesses
+                + " agent processes; others: " : "") + "one process, " + generatorThreads + " event-loop threads, "
                 + sourceAddresses + " loopback source addresses");
 
         try (LoadGenerator generator = new LoadGenerator(generatorThreads, sourceAddresses)) {
@@ -135,7 +141,8 @@ final class RunCommand implements Callable<Integer> {
                 console.printf("%n== %s ==%n", target);
                 if (scenarios.contains("idle")) {
                     withServer(servers, target, generator, console, rig ->
-                            results.idle.addAll(IdleScenario.run(rig, idleLevels)));
+                            results.idle.addAll(IdleScenario.run(rig, idleLevels, agentCommand(),
+                                    generatorProcesses)));
                 }
                 if (scenarios.contains("fanout")) {
                     withServer(servers, target, generator, console, rig -> {
@@ -205,6 +212,12 @@ final class RunCommand implements Callable<Integer> {
             results.cluster.addAll(FanoutScenario.run(rig, "fanout-2-nodes", fanoutSubscribers,
                     List.of(25.0, 50.0, 100.0), Duration.ofSeconds(stepSeconds), true));
         }
+    }
+
+    /** The command that starts agent processes, or null to hold connections in this process. */
+    private List<String> agentCommand() {
+        return generatorProcesses <= 0 ? null : List.of(java.nio.file.Path.of(System.getProperty("java.home"), "bin",
+                "java").toString(), "-jar", benchJar.toString());
     }
 
     private Duration warmUp() {

@@ -122,6 +122,15 @@ public final class StompSessionHandler extends SimpleChannelInboundHandler<Stomp
 
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
+        MDC.put("session", session.id());
+        try {
+            onUserEvent(ctx, evt);
+        } finally {
+            MDC.remove("session");
+        }
+    }
+
+    private void onUserEvent(ChannelHandlerContext ctx, Object evt) throws Exception {
         if (evt instanceof WebSocketServerProtocolHandler.HandshakeComplete handshake) {
             ctx.channel().attr(Channels.UPGRADED).set(Boolean.TRUE);
             // Plain HTTP can't come on an upgraded socket: drop its handler, one less object per connection.
@@ -554,6 +563,15 @@ public final class StompSessionHandler extends SimpleChannelInboundHandler<Stomp
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
+        MDC.put("session", session.id());
+        try {
+            ended(ctx);
+        } finally {
+            MDC.remove("session");
+        }
+    }
+
+    private void ended(ChannelHandlerContext ctx) {
         if (connectTimer != null) {
             connectTimer.cancel(false);
         }

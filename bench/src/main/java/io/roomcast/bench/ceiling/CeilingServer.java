@@ -27,6 +27,7 @@ public final class CeilingServer implements AutoCloseable {
     private final EventLoopGroup boss;
     private final EventLoopGroup workers;
     private final Channel server;
+    private final java.util.concurrent.atomic.AtomicInteger open = new java.util.concurrent.atomic.AtomicInteger();
 
     public CeilingServer(String host, int port, boolean batched) throws InterruptedException {
         boolean epoll = Epoll.isAvailable();
@@ -40,12 +41,19 @@ public final class CeilingServer implements AutoCloseable {
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
+                        open.incrementAndGet();
+                        ch.closeFuture().addListener(f -> open.decrementAndGet());
                         ch.pipeline().addLast(new HttpServerCodec(), new HttpObjectAggregator(8192),
                                 new WebSocketServerProtocolHandler("/ws", "v12.stomp,v11.stomp,v10.stomp"),
                                 new CeilingHandler(rooms));
                     }
                 })
                 .bind(host, port).sync().channel();
+    }
+
+    /** TCP connections open right now. */
+    public int openConnections() {
+        return open.get();
     }
 
     public int port() {

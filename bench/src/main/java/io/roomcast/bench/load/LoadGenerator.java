@@ -42,6 +42,14 @@ public final class LoadGenerator implements AutoCloseable {
     private final AtomicInteger next = new AtomicInteger();
 
     public LoadGenerator(int threads, int sourceAddresses) {
+        this(threads, sourceAddresses, 0);
+    }
+
+    /**
+     * @param firstSource the first source address is 127.0.0.(2 + firstSource): generator processes started
+     *                    together take different ones, so that each address's ephemeral ports go further
+     */
+    public LoadGenerator(int threads, int sourceAddresses, int firstSource) {
         boolean epoll = Epoll.isAvailable();
         group = epoll ? new EpollEventLoopGroup(threads) : new NioEventLoopGroup(threads);
         bootstrap = new Bootstrap().group(group)
@@ -49,7 +57,7 @@ public final class LoadGenerator implements AutoCloseable {
                 .option(ChannelOption.TCP_NODELAY, true)
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, 10_000);
         for (int i = 0; i < sourceAddresses; i++) {
-            sources.add(new InetSocketAddress("127.0.0." + (2 + i), 0));
+            sources.add(new InetSocketAddress("127.0.0." + (2 + (firstSource + i) % 250), 0));
         }
     }
 

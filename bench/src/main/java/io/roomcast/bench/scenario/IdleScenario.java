@@ -1,5 +1,6 @@
 package io.roomcast.bench.scenario;
 
+import io.roomcast.bench.load.Agents;
 import io.roomcast.bench.load.BenchClient;
 import io.roomcast.bench.load.ClientListener;
 import io.roomcast.bench.load.Frames;
@@ -35,23 +36,43 @@ public final class IdleScenario {
     }
 
     public static List<Point> run(Rig rig, List<Integer> levels) throws Exception {
+        return run(rig, levels, null, 0);
+    }
+
+    /**
+     * @param agentCommand  when not null, the connections are held by {@code processes} agent processes started
+     *                      with this command (the bench's main class) instead of by this process's generator:
+     *                      for levels one process's open-file cap can't hold
+     */
+    public static List<Point> run(Rig rig, List<Integer> levels, List<String> agentCommand, int processes)
+            throws Exception {
         ProcStats stats = rig.stats().get(0);
         long heap0 = stats.heapAfterGcBytes();
         long rss0 = stats.rssBytes();
         List<BenchClient> clients = new ArrayList<>();
+        List<Agents> agents = new ArrayList<>();
+        int[] held = {0};
         List<Point> points = new ArrayList<>();
         // The connect rate is taken at the second level: by then both JVMs are warm, which the first level
         // mostly measures instead (with one level, that one it is).
         int rateLevel = levels.size() > 1 ? 1 : 0;
         try {
             for (int level : levels) {
-                int from = clients.size();
+                int from = held[0];
                 long start = System.nanoTime();
+                Double agentRate = null;
                 try (Progress p = rig.progress("idle: connect", level)) {
                     p.add(from);
-                    clients.addAll(rig.generator().openMany(rig.server(0), level - from, Rig.IN_FLIGHT,
-                            i -> "idle-" + (from + i), ClientListener.NONE, false, (c, i) -> c.send(
-                                    Frames.subscribe("room", "/topic/room.idle-" + (from + i) / 10, null, null)), p));
+                    if (agentCommand == null) {
+                        clients.addAll(rig.generator().openMany(rig.server(0), level - from, Rig.IN_FLIGHT,
+                                i -> "idle-" + (from + i), ClientListener.NONE, false, (c, i) -> c.send(
+                                        Frames.subscribe("room", "/topic/room.idle-" + (from + i) / 10, null, null)), p));
+                    } else {
+                        Agents a = Agents.start(agentCommand, rig.server(0), from, level - from, processes, p);
+                        agents.add(a);
+                        agentRate = a.awaitReady(Duration.ofSeconds(60 + (level - from) / 100));
+                    }
+                    held[0] = level;
                 } catch (Exception e) {
                     // A server that can't hold this many (out of memory, say) is a result, not a crash.
                     String why = rig.target() + " could not hold " + String.format("%,d", level)
@@ -61,7 +82,8 @@ public final class IdleScenario {
                             why));
                     break;
                 }
-                Double rate = points.size() == rateLevel ? (level - from) / ((System.nanoTime() - start) / 1e9) : null;
+                Double rate = points.size() != rateLevel ? null
+                        : agentRate != null ? agentRate : (level - from) / ((System.nanoTime() - start) / 1e9);
                 Rig.await(() -> false, Duration.ofSeconds(2)); // subscriptions settle
                 long heap = stats.heapAfterGcBytes();
                 long rss = stats.rssBytes();
@@ -73,6 +95,7 @@ public final class IdleScenario {
             return points;
         } finally {
             Rig.closeAll(clients);
+            agents.forEach(Agents::close);
         }
     }
 }
