@@ -1,5 +1,8 @@
 package io.roomcast.limits;
 
+import io.netty.util.concurrent.Future;
+import io.netty.util.concurrent.GenericFutureListener;
+
 import java.util.Iterator;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -17,9 +20,33 @@ import java.util.function.LongSupplier;
  * <p>Thread-safe.
  */
 public final class ConnectionLimits {
-    /** A place taken by one connection; released once. */
-    public interface Admission {
-        void release();
+    /**
+     * A place taken by one connection; released once (more calls do nothing). It listens for the channel's
+     * close itself, so a connection carries one small object for it.
+     */
+    public final class Admission implements GenericFutureListener<Future<? super Void>> {
+        private final Address address;
+        private boolean released;
+
+        private Admission(Address address) {
+            this.address = address;
+        }
+
+        public void release() {
+            synchronized (address) {
+                if (released) {
+                    return;
+                }
+                released = true;
+                address.open--;
+            }
+            total.decrementAndGet();
+        }
+
+        @Override
+        public void operationComplete(Future<? super Void> closed) {
+            release();
+        }
     }
 
     private final int maxConnections;
@@ -68,7 +95,7 @@ public final class ConnectionLimits {
                 }
                 take(a, address, now);
             }
-            return release(a);
+            return new Admission(a);
         }
     }
 
@@ -88,20 +115,6 @@ public final class ConnectionLimits {
                     + " connections); connect to another node");
         }
         a.open++;
-    }
-
-    private Admission release(Address a) {
-        boolean[] released = {false};
-        return () -> {
-            synchronized (a) {
-                if (released[0]) {
-                    return;
-                }
-                released[0] = true;
-                a.open--;
-            }
-            total.decrementAndGet();
-        };
     }
 
     /** The node's open WebSocket connections. */

@@ -28,8 +28,11 @@ public final class Outbox {
     private final Presence presence;
     private final String node;
     private volatile PresenceChanges changes = PresenceChanges.NONE;
-    /** user -> room -> this node's sessions of the user in the room; guarded by the presence lock. */
-    private final Map<String, Map<String, Integer>> localRooms = new HashMap<>();
+    /**
+     * user -> the number of rooms the user is in on this node; guarded by the presence lock. A count, not a
+     * set: presence already knows which rooms, and this is one small entry per user.
+     */
+    private final Map<String, int[]> localRoomCounts = new HashMap<>();
 
     public Outbox(Bus bus, Presence presence, String node) {
         this.bus = bus;
@@ -47,8 +50,10 @@ public final class Outbox {
         // The transition and its event are published under the presence lock, so that a join and a leave of
         // the same user can never overtake each other on the way to the bus.
         synchronized (presence) {
+            if (presence.sessionsOn(room, user, node) == 0) {
+                localRoomCounts.computeIfAbsent(user, u -> new int[1])[0]++;
+            }
             boolean first = presence.join(room, user, node);
-            localRooms.computeIfAbsent(user, u -> new HashMap<>()).merge(room, 1, Integer::sum);
             changes.changed(room, user, 1);
             if (first) {
                 bus.publish(Envelope.roomEvent(room, Envelope.JOIN, user));
@@ -59,13 +64,11 @@ public final class Outbox {
     /** A session of {@code user} on this node left {@code room}; publishes {@code leave} if it was the user's last. */
     public void exit(String room, String user) {
         synchronized (presence) {
+            boolean lastHere = presence.sessionsOn(room, user, node) == 1;
             boolean last = presence.leave(room, user, node);
-            Map<String, Integer> rooms = localRooms.get(user);
-            if (rooms != null) {
-                rooms.computeIfPresent(room, (r, n) -> n > 1 ? n - 1 : null);
-                if (rooms.isEmpty()) {
-                    localRooms.remove(user);
-                }
+            int[] count = localRoomCounts.get(user);
+            if (lastHere && count != null && --count[0] == 0) {
+                localRoomCounts.remove(user);
             }
             changes.changed(room, user, -1);
             if (last) {
@@ -81,9 +84,9 @@ public final class Outbox {
      */
     public void checkRoomLimit(String user, String room, int max) throws Refusal {
         synchronized (presence) {
-            Map<String, Integer> rooms = localRooms.get(user);
-            if (rooms != null && rooms.size() >= max && !rooms.containsKey(room)) {
-                throw new Refusal("too-many-rooms", "user '" + user + "' is in " + rooms.size()
+            int[] count = localRoomCounts.get(user);
+            if (count != null && count[0] >= max && presence.sessionsOn(room, user, node) == 0) {
+                throw new Refusal("too-many-rooms", "user '" + user + "' is in " + count[0]
                         + " rooms on this node, the most allowed (--max-rooms-per-user)");
             }
         }

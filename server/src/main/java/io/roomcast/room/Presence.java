@@ -52,6 +52,14 @@ public final class Presence {
         return true;
     }
 
+    /** {@code user}'s sessions in {@code room} on {@code node}. */
+    public synchronized int sessionsOn(String room, String user, String node) {
+        Map<String, Map<String, Integer>> users = rooms.get(room);
+        Map<String, Integer> nodes = users == null ? null : users.get(user);
+        Integer n = nodes == null ? null : nodes.get(node);
+        return n == null ? 0 : n;
+    }
+
     public synchronized boolean contains(String room, String user) {
         Map<String, Map<String, Integer>> users = rooms.get(room);
         return users != null && users.containsKey(user);

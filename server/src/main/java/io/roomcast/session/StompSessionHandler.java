@@ -63,16 +63,14 @@ public final class StompSessionHandler extends SimpleChannelInboundHandler<Stomp
     private final Settings settings;
     private Session session;
     private ScheduledFuture<?> connectTimer;
-    /** SENDs this connection may still make now; null when --max-send-rate is 0. */
-    private final TokenBucket sendBudget;
+    /** SENDs this connection may still make now; made at the first SEND (idle connections don't pay for it). */
+    private TokenBucket sendBudget;
     /** SENDs refused by the rate limit since the last one accepted. */
     private int refusedInARow;
 
     public StompSessionHandler(Node node) {
         this.node = node;
         this.settings = node.settings();
-        this.sendBudget = settings.maxSendRate > 0
-                ? new TokenBucket(settings.maxSendRate, settings.maxSendBurst, System.nanoTime()) : null;
     }
 
     /**
@@ -477,6 +475,9 @@ public final class StompSessionHandler extends SimpleChannelInboundHandler<Stomp
         if (destinationText == null) {
             protocolError("SEND requires a 'destination' header", receipt);
             return;
+        }
+        if (settings.maxSendRate > 0 && sendBudget == null) {
+            sendBudget = new TokenBucket(settings.maxSendRate, settings.maxSendBurst, System.nanoTime());
         }
         if (sendBudget != null && !sendBudget.tryTake(System.nanoTime())) {
             onSendRefusedByRate(receipt);

@@ -8,7 +8,6 @@ import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.QueryStringDecoder;
-import io.netty.util.AttributeKey;
 import io.roomcast.http.Responses;
 import io.roomcast.limits.ConnectionLimits;
 import io.roomcast.limits.LimitExceeded;
@@ -28,9 +27,6 @@ import java.util.Map;
  */
 @ChannelHandler.Sharable
 final class HandshakeGate extends ChannelInboundHandlerAdapter {
-    private static final AttributeKey<ConnectionLimits.Admission> ADMISSION =
-            AttributeKey.valueOf("roomcast.admission");
-
     private final String websocketPath;
     private final List<String> allowedOrigins;
     private final boolean anyOrigin;
@@ -76,9 +72,8 @@ final class HandshakeGate extends ChannelInboundHandlerAdapter {
             refuse(ctx, HttpResponseStatus.valueOf(e.httpStatus()), e.limit(), e.getMessage());
             return;
         }
-        ctx.channel().attr(ADMISSION).set(admission);
         ctx.channel().attr(Channels.CLIENT_ADDRESS).set(address);
-        ctx.channel().closeFuture().addListener(f -> admission.release());
+        ctx.channel().closeFuture().addListener(admission); // releases it; the one reference to it
         ctx.fireChannelRead(msg);
     }
 
