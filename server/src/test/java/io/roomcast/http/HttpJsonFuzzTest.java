@@ -1,8 +1,5 @@
 package io.roomcast.http;
 
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicBoolean;
-import io.roomcast.testing.Reliability;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.roomcast.testing.TestNode;
@@ -13,6 +10,7 @@ import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
 import net.jqwik.api.Tag;
+import io.roomcast.testing.CleanRun;
 import net.jqwik.api.lifecycle.AfterContainer;
 import net.jqwik.api.lifecycle.BeforeContainer;
 
@@ -26,9 +24,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * 4xx whose JSON body names the error and says what was wrong; never a 5xx, and the node stays live.
  */
 class HttpJsonFuzzTest {
-    /** Set when any try fails, so that the reliability row is written only for a clean run. */
-    static final AtomicBoolean FAILED = new AtomicBoolean();
-    static final AtomicInteger PASSED = new AtomicInteger();
+    static final CleanRun RUN = new CleanRun();
 
     static TestNode node;
     static final ObjectMapper JSON = new ObjectMapper();
@@ -55,21 +51,14 @@ class HttpJsonFuzzTest {
     }
 
     static void check(String route, String body) throws Exception {
-        try {
-            checkOnce(route, body);
-            PASSED.incrementAndGet();
-        } catch (RuntimeException | Error e) {
-            FAILED.set(true);
-            throw e;
-        }
+        RUN.check(() -> checkOnce(route, body));
     }
 
     @AfterContainer
     static void recordRow() {
-        if (!FAILED.get() && PASSED.get() > 0) {
-            Reliability.record("Malformed input", "random and mutated JSON bodies at the three publishing routes (300 with a fixed seed)", "answered 200 with a position or a 4xx with a JSON error and message; never a 5xx; stayed live", "not applicable: "
-                    + "one connection or request at a time", "nothing", "HttpJsonFuzzTest");
-        }
+        RUN.recordIfClean("random and mutated JSON bodies at the three publishing routes (300 with a fixed seed)",
+                "answered 200 with a position or a 4xx with a JSON error and message; never a "
+                + "5xx; stayed live", "HttpJsonFuzzTest");
     }
 
     static void checkOnce(String route, String body) throws Exception {

@@ -1,8 +1,5 @@
 package io.roomcast.session;
 
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicBoolean;
-import io.roomcast.testing.Reliability;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
@@ -21,6 +18,7 @@ import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
 import net.jqwik.api.Tag;
+import io.roomcast.testing.CleanRun;
 import net.jqwik.api.lifecycle.AfterContainer;
 import net.jqwik.api.lifecycle.BeforeContainer;
 
@@ -40,9 +38,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * sends only server frames, and no buffer leaks (Netty's detector on PARANOID, checked after the run).
  */
 class SessionFuzzTest {
-    /** Set when any try fails, so that the reliability row is written only for a clean run. */
-    static final AtomicBoolean FAILED = new AtomicBoolean();
-    static final AtomicInteger PASSED = new AtomicInteger();
+    static final CleanRun RUN = new CleanRun();
 
     static Node node;
     static LeakWatch leaks;
@@ -71,32 +67,26 @@ class SessionFuzzTest {
     }
 
     @Property(tries = 300, seed = "20261201")
-    void everySequenceEndsCleanly(@ForAll("sequences") List<byte[]> frames) {
+    void everySequenceEndsCleanly(@ForAll("sequences") List<byte[]> frames) throws Exception {
         check(frames);
     }
 
     @Property(tries = 10_000)
     @Tag("fuzz-long")
-    void everySequenceEndsCleanlyLong(@ForAll("sequences") List<byte[]> frames) {
+    void everySequenceEndsCleanlyLong(@ForAll("sequences") List<byte[]> frames) throws Exception {
         check(frames);
     }
 
-    static void check(List<byte[]> frames) {
-        try {
-            checkOnce(frames);
-            PASSED.incrementAndGet();
-        } catch (RuntimeException | Error e) {
-            FAILED.set(true);
-            throw e;
-        }
+    static void check(List<byte[]> frames) throws Exception {
+        RUN.check(() -> checkOnce(frames));
     }
 
     @AfterContainer
     static void recordRow() {
-        if (!FAILED.get() && PASSED.get() > 0) {
-            Reliability.record("Malformed input", "random sequences of up to 12 client frames, valid and not, in any order (300 with a fixed seed), then DISCONNECT", "answered only with server frames; every sequence ended with the final RECEIPT or one ERROR, a close frame and a closed channel; no exception, no leak (PARANOID)", "not applicable: "
-                    + "one connection or request at a time", "nothing", "SessionFuzzTest");
-        }
+        RUN.recordIfClean("random sequences of up to 12 client frames, valid and not, in any order (300 "
+                + "with a fixed seed), then DISCONNECT",
+                "answered only with server frames; every sequence ended with the final RECEIPT or "
+                + "one ERROR, a close frame and a closed channel; no exception, no leak (PARANOID)", "SessionFuzzTest");
     }
 
     static void checkOnce(List<byte[]> frames) {

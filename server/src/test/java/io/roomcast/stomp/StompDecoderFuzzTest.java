@@ -1,8 +1,6 @@
 package io.roomcast.stomp;
 
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicBoolean;
-import io.roomcast.testing.Reliability;
+import io.roomcast.testing.CleanRun;
 import net.jqwik.api.lifecycle.AfterContainer;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
@@ -31,39 +29,31 @@ import static org.assertj.core.api.Assertions.assertThat;
  * runs the long random variant. Surefire runs them with Netty's leak detector on PARANOID.
  */
 public class StompDecoderFuzzTest {
-    /** Set when any try fails, so that the reliability row is written only for a clean run. */
-    static final AtomicBoolean FAILED = new AtomicBoolean();
-    static final AtomicInteger PASSED = new AtomicInteger();
+    static final CleanRun RUN = new CleanRun();
 
     static final StompLimits LIMITS = new StompLimits(2048, 1024, 12, 256);
 
     @Property(tries = 400, seed = "20261201")
-    void anyBytesDecodeToFramesOrOneCleanFailure(@ForAll("streams") byte[] stream, @ForAll("cuts") List<Integer> cuts) {
+    void anyBytesDecodeToFramesOrOneCleanFailure(@ForAll("streams") byte[] stream, @ForAll("cuts") List<Integer> cuts) throws Exception {
         check(stream, cuts);
     }
 
     @Property(tries = 20_000)
     @Tag("fuzz-long")
-    void anyBytesDecodeToFramesOrOneCleanFailureLong(@ForAll("streams") byte[] stream, @ForAll("cuts") List<Integer> cuts) {
+    void anyBytesDecodeToFramesOrOneCleanFailureLong(@ForAll("streams") byte[] stream, @ForAll("cuts") List<Integer> cuts) throws Exception {
         check(stream, cuts);
     }
 
-    static void check(byte[] stream, List<Integer> cuts) {
-        try {
-            checkOnce(stream, cuts);
-            PASSED.incrementAndGet();
-        } catch (RuntimeException | Error e) {
-            FAILED.set(true);
-            throw e;
-        }
+    static void check(byte[] stream, List<Integer> cuts) throws Exception {
+        RUN.check(() -> checkOnce(stream, cuts));
     }
 
     @AfterContainer
     static void recordRow() {
-        if (!FAILED.get() && PASSED.get() > 0) {
-            Reliability.record("Malformed input", "random and mutated byte streams (400 with a fixed seed): commands, escapes, CR/LF, content-lengths off by -5..5, NULs, cut into random fragments", "decoded valid frames, or exactly one failed frame and nothing after it; the same frames whatever the fragmentation; every buffer released", "not applicable: "
-                    + "one connection or request at a time", "nothing", "StompDecoderFuzzTest");
-        }
+        RUN.recordIfClean("random and mutated byte streams (400 with a fixed seed): commands, escapes, "
+                + "CR/LF, content-lengths off by -5..5, NULs, cut into random fragments",
+                "decoded valid frames, or exactly one failed frame and nothing after it; the same "
+                + "frames whatever the fragmentation; every buffer released", "StompDecoderFuzzTest");
     }
 
     static void checkOnce(byte[] stream, List<Integer> cuts) {

@@ -41,6 +41,7 @@ public final class Reliability {
         try {
             Files.createDirectories(DIR);
             String id = (category + "-" + fault).toLowerCase().replaceAll("[^a-z0-9]+", "-");
+            id = id.substring(0, Math.min(id.length(), 100)); // a row's file name; the fault text stays whole
             JSON.writerWithDefaultPrettyPrinter().writeValue(DIR.resolve(id + ".json").toFile(), row);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
