@@ -18,8 +18,20 @@ public final class Main {
     }
 
     public static void main(String[] args) {
+        productionLeakDetection();
         int code = run(args, System.getenv(), new PrintWriter(System.out, true), new PrintWriter(System.err, true));
         System.exit(code);
+    }
+
+    /**
+     * Netty samples one buffer in 128 for leak tracking by default, recording a stack trace for each: a cost on
+     * every connection's first buffers that a production node should not pay (the tests run with PARANOID).
+     * {@code -Dio.netty.leakDetection.level=simple} (or any level) still turns it on.
+     */
+    static void productionLeakDetection() {
+        if (System.getProperty("io.netty.leakDetection.level") == null) {
+            io.netty.util.ResourceLeakDetector.setLevel(io.netty.util.ResourceLeakDetector.Level.DISABLED);
+        }
     }
 
     /** Parses and runs; returns the exit code. Separate from {@link #main} so tests can call it. */
