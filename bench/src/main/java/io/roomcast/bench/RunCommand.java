@@ -143,6 +143,10 @@ final class RunCommand implements Callable<Integer> {
                     withServer(servers, target, generator, console, rig ->
                             results.idle.addAll(IdleScenario.run(rig, idleLevels, agentCommand(),
                                     generatorProcesses)));
+                    if (idleLevels.size() > 1) {
+                        withServer(servers, target, generator, console, rig -> attachConnectRate(results,
+                                target, IdleScenario.warmConnectRate(rig, idleLevels.get(1))));
+                    }
                 }
                 if (scenarios.contains("fanout")) {
                     withServer(servers, target, generator, console, rig -> {
@@ -211,6 +215,16 @@ final class RunCommand implements Callable<Integer> {
             results.cluster.addAll(ChatScenario.run(rig, "chat-2-nodes", clusterRooms, 10, perUser, 0.1, warmUp(), length));
             results.cluster.addAll(FanoutScenario.run(rig, "fanout-2-nodes", fanoutSubscribers,
                     List.of(25.0, 50.0, 100.0), Duration.ofSeconds(stepSeconds), true));
+        }
+    }
+
+    /** Puts the warm connect rate on the target's second idle point, where the report and verdicts read it. */
+    private static void attachConnectRate(Results results, String target, double rate) {
+        List<IdleScenario.Point> mine = results.idle.stream().filter(p -> p.target().equals(target)).toList();
+        if (mine.size() > 1 && mine.get(1).failure() == null) {
+            IdleScenario.Point p = mine.get(1);
+            results.idle.set(results.idle.indexOf(p), new IdleScenario.Point(p.target(), p.connections(), p.rssMb(),
+                    p.heapMb(), p.rssPerConnectionKb(), p.heapPerConnectionKb(), rate, null));
         }
     }
 

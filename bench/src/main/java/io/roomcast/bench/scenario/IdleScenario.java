@@ -53,10 +53,8 @@ public final class IdleScenario {
         List<Agents> agents = new ArrayList<>();
         int[] held = {0};
         List<Point> points = new ArrayList<>();
-        // The connect rate is taken at the second level, after its memory is measured: every connection is closed
-        // and as many opened again, timed, and they stay for the next level. By then the server is warm: a
-        // profile of the second level's own connect phase showed the server's C2 compiler at 39 % of its CPU and
-        // G1 marking at 10 %, a warm-up the ceiling (less code) finishes sooner. Every target is measured so.
+        // With several levels the connect rate is measured apart, on a fresh server (warmConnectRate), so that
+        // reconnecting does not disturb the memory figures; with one level, that level's rate is reported.
         int rateLevel = levels.size() > 1 ? 1 : 0;
         try {
             for (int level : levels) {
@@ -84,7 +82,7 @@ public final class IdleScenario {
                             why));
                     break;
                 }
-                Double rate = levels.size() > 1 || points.size() != rateLevel ? null
+                Double rate = levels.size() > 1 ? null
                         : agentRate != null ? agentRate : (level - from) / ((System.nanoTime() - start) / 1e9);
                 Rig.await(() -> false, Duration.ofSeconds(2)); // subscriptions settle
                 long heap = stats.heapAfterGcBytes();
@@ -92,22 +90,6 @@ public final class IdleScenario {
                 Point point = new Point(rig.target(), level, rss / 1e6, heap / 1e6, (rss - rss0) / 1024.0 / level,
                         (heap - heap0) / 1024.0 / level, rate, null);
                 points.add(point);
-                if (points.size() - 1 == rateLevel) {
-                    // Close every connection and open as many again, timed: these stay for the next level.
-                    Rig.closeAll(clients);
-                    clients.clear();
-                    agents.forEach(Agents::close);
-                    agents.clear();
-                    Double warm = reopen(rig, level, agentCommand, processes, clients, agents);
-                    if (warm == null) {
-                        held[0] = 0;
-                        rig.out().println("  " + point.line());
-                        break;
-                    }
-                    point = new Point(point.target(), point.connections(), point.rssMb(), point.heapMb(),
-                            point.rssPerConnectionKb(), point.heapPerConnectionKb(), warm, null);
-                    points.set(rateLevel, point);
-                }
                 rig.out().println("  " + point.line());
             }
             return points;
@@ -118,28 +100,32 @@ public final class IdleScenario {
     }
 
     /**
-     * Opens {@code count} connections again on the warm server, into {@code clients} or {@code agents}.
+     * The connect rate of a warm server: {@code count} connections opened and closed once (the JIT compiles
+     * the connection path, as it would have in a node that has run for a while), then {@code count} opened
+     * again, timed. A profile of a cold connect phase showed the server's C2 compiler at 39 % of its CPU and
+     * G1 marking at 10 %, which measures warm-up, not connecting. Run it on a fresh server process.
      *
-     * @return their connect rate, or null when the server could not take them
+     * @return connections per second
      */
-    private static Double reopen(Rig rig, int count, List<String> agentCommand, int processes,
-                                 List<BenchClient> clients, List<Agents> agents) throws InterruptedException {
-        Rig.await(() -> false, Duration.ofSeconds(2)); // the closes settle
-        long start = System.nanoTime();
-        try (Progress p = rig.progress("idle: connect again (warm)", count)) {
-            if (agentCommand == null) {
-                clients.addAll(rig.generator().openMany(rig.server(0), count, Rig.IN_FLIGHT, i -> "idle-" + i,
-                        ClientListener.NONE, false, (c, i) -> c.send(Frames.subscribe("room", "/topic/room.idle-"
-                                + i / 10, null, null)), p));
-                return count / ((System.nanoTime() - start) / 1e9);
+    public static double warmConnectRate(Rig rig, int count) throws Exception {
+        for (String phase : List.of("warm-up", "timed")) {
+            List<BenchClient> clients = new ArrayList<>();
+            long start = System.nanoTime();
+            try (Progress p = rig.progress("connect rate: " + phase, count)) {
+                clients.addAll(rig.generator().openMany(rig.server(0), count, Rig.IN_FLIGHT, i -> "rate-" + i,
+                        ClientListener.NONE, false, (c, i) -> c.send(Frames.subscribe("room",
+                                "/topic/room.rate-" + i / 10, null, null)), p));
+                if (phase.equals("timed")) {
+                    double rate = count / ((System.nanoTime() - start) / 1e9);
+                    rig.out().printf("  %-20s connect rate (warm) %,.0f/s over %,d connections%n", rig.target(),
+                            rate, count);
+                    return rate;
+                }
+            } finally {
+                Rig.closeAll(clients);
             }
-            Agents a = Agents.start(agentCommand, rig.server(0), 0, count, processes, p);
-            agents.add(a);
-            return a.awaitReady(Duration.ofSeconds(60 + count / 100));
-        } catch (Exception e) {
-            rig.out().println("  " + rig.target() + ": could not open the connections again (" + e.getMessage()
-                    + ")");
-            return null;
+            Rig.await(() -> false, Duration.ofSeconds(2)); // the closes settle
         }
+        throw new IllegalStateException("unreachable");
     }
 }
