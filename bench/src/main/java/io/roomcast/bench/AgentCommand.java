@@ -1,8 +1,6 @@
 package io.roomcast.bench;
 
 import io.roomcast.bench.load.BenchClient;
-import io.roomcast.bench.load.ClientListener;
-import io.roomcast.bench.load.Frames;
 import io.roomcast.bench.load.LoadGenerator;
 import io.roomcast.bench.load.Progress;
 import picocli.CommandLine.Command;
@@ -69,9 +67,7 @@ final class AgentCommand implements Callable<Integer> {
                 reporter.setDaemon(true);
                 reporter.start();
                 try {
-                    clients = generator.openMany(url, count, inFlight, i -> "idle-" + (first + i), ClientListener.NONE,
-                            false, (c, i) -> c.send(Frames.subscribe("room", "/topic/room.idle-" + (first + i) / roomSize,
-                                    null, null)), p);
+                    clients = generator.openIdle(url, "idle-", first, count, roomSize, inFlight, p);
                 } finally {
                     reporter.interrupt();
                 }

@@ -177,7 +177,6 @@ public final class Settings {
     @Option(names = "--history-max-age", defaultValue = "5m", converter = DurationConverter.class, description = "Age after which messages leave the resume window. Default: ${DEFAULT-VALUE}.")
     public Duration historyMaxAge;
 
-
     /** Settings as they are with no flag, no environment and no file: the embedded default. */
     public static Settings defaults() {
         Settings s = new Settings();
@@ -230,16 +229,11 @@ public final class Settings {
         range("--max-connections-per-user", maxConnectionsPerUser, 1, 100_000);
         range("--max-room-length", maxRoomLength, 1, 1024);
         range("--max-rooms-per-user", maxRoomsPerUser, 1, 100_000);
-        if (!(maxSendRate >= 0 && maxSendRate <= 1_000_000)) {
-            throw new ConfigException("--max-send-rate: must be between 0 and 1000000, got " + maxSendRate);
-        }
+        range("--max-send-rate", maxSendRate, 0, 1_000_000);
         range("--max-send-burst", maxSendBurst, 1, 1_000_000);
         range("--max-connections", maxConnections, 1, 10_000_000);
         range("--max-connections-per-ip", maxConnectionsPerIp, 1, 10_000_000);
-        if (!(maxConnectRatePerIp >= 0 && maxConnectRatePerIp <= 1_000_000)) {
-            throw new ConfigException("--max-connect-rate-per-ip: must be between 0 and 1000000, got "
-                    + maxConnectRatePerIp);
-        }
+        range("--max-connect-rate-per-ip", maxConnectRatePerIp, 0, 1_000_000);
         range("--max-connect-burst-per-ip", maxConnectBurstPerIp, 1, 10_000_000);
         for (String origin : allowedOrigins()) {
             if (!origin.equals("*") && !origin.matches("(?i)https?://[^/\\s]+")) {
@@ -367,6 +361,13 @@ public final class Settings {
 
     private static void range(String name, long value, long min, long max) {
         if (value < min || value > max) {
+            throw new ConfigException(name + ": must be between " + min + " and " + max + ", got " + value);
+        }
+    }
+
+    /** As {@link #range(String, long, long, long)}, for rates; NaN is out of every range. */
+    private static void range(String name, double value, long min, long max) {
+        if (!(value >= min && value <= max)) {
             throw new ConfigException(name + ": must be between " + min + " and " + max + ", got " + value);
         }
     }

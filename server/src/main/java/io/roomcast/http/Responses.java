@@ -28,17 +28,16 @@ public final class Responses {
         } catch (JsonProcessingException e) {
             throw new IllegalStateException(e);
         }
-        FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status,
-                Unpooled.wrappedBuffer(bytes));
-        response.headers().set(HttpHeaderNames.CONTENT_TYPE, "application/json");
-        response.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, bytes.length);
-        response.headers().set(HttpHeaderNames.CACHE_CONTROL, "no-store");
-        write(ctx, response, keepAlive);
+        respond(ctx, status, "application/json", bytes, keepAlive);
     }
 
     static void text(ChannelHandlerContext ctx, HttpResponseStatus status, String contentType, String body,
                      boolean keepAlive) {
-        byte[] bytes = body.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        respond(ctx, status, contentType, body.getBytes(java.nio.charset.StandardCharsets.UTF_8), keepAlive);
+    }
+
+    private static void respond(ChannelHandlerContext ctx, HttpResponseStatus status, String contentType,
+                                byte[] bytes, boolean keepAlive) {
         FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status,
                 Unpooled.wrappedBuffer(bytes));
         response.headers().set(HttpHeaderNames.CONTENT_TYPE, contentType);

@@ -136,11 +136,6 @@ public final class ConnectionLimits {
         }
     }
 
-    /** Addresses remembered right now (for tests and metrics). */
-    public int addressCount() {
-        return addresses.size();
-    }
-
     private static String fmt(double d) {
         return d == Math.rint(d) ? Long.toString((long) d) : Double.toString(d);
     }

@@ -12,7 +12,7 @@ public final class Channels {
     /** The client sent a WebSocket close frame (it ended the connection, not the network). */
     public static final AttributeKey<Boolean> CLIENT_CLOSED = AttributeKey.valueOf("roomcast.clientClosed");
 
-    /** The client's address, as the trusted proxies tell it (set at the WebSocket handshake). */
+    /** The client's address, as the trusted proxies tell it (set by the transport's gate before the handshake). */
     public static final AttributeKey<String> CLIENT_ADDRESS = AttributeKey.valueOf("roomcast.clientAddress");
 
     /** The pipeline name of the HTTP API handler, which an upgraded socket no longer needs. */

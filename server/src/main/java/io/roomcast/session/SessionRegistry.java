@@ -4,6 +4,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.ToLongFunction;
 
 /**
  * The connected sessions of this node, by user. Thread-safe: sessions come and go on every event loop, and
@@ -60,21 +61,19 @@ public final class SessionRegistry {
      * path); a session's count is read outside its loop, so it may be a moment old.
      */
     public int subscriptionCount() {
-        int n = 0;
-        for (Set<Session> sessions : byUser.values()) {
-            for (Session s : sessions) {
-                n += s.subscriptionCount();
-            }
-        }
-        return n;
+        return (int) sum(Session::subscriptionCount);
     }
 
     /** Bytes queued for writing over all sessions, for metrics; read when scraped. */
     public long pendingOutboundBytes() {
+        return sum(Session::pendingOutboundBytes);
+    }
+
+    private long sum(ToLongFunction<Session> value) {
         long n = 0;
         for (Set<Session> sessions : byUser.values()) {
             for (Session s : sessions) {
-                n += s.pendingOutboundBytes();
+                n += value.applyAsLong(s);
             }
         }
         return n;

@@ -120,23 +120,18 @@ public final class StompSessionHandler extends SimpleChannelInboundHandler<Stomp
 
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
-        MDC.put("session", session.id());
-        try {
+        try (var logContext = MDC.putCloseable("session", session.id())) {
             onUserEvent(ctx, evt);
-        } finally {
-            MDC.remove("session");
         }
     }
 
     private void onUserEvent(ChannelHandlerContext ctx, Object evt) throws Exception {
-        if (evt instanceof WebSocketServerProtocolHandler.HandshakeComplete handshake) {
+        if (evt instanceof WebSocketServerProtocolHandler.HandshakeComplete) {
             ctx.channel().attr(Channels.UPGRADED).set(Boolean.TRUE);
             // Plain HTTP can't come on an upgraded socket: drop its handler, one less object per connection.
             if (ctx.pipeline().get(Channels.HTTP_API_HANDLER) != null) {
                 ctx.pipeline().remove(Channels.HTTP_API_HANDLER);
             }
-            ctx.channel().attr(Channels.CLIENT_ADDRESS).set(node.trustedProxies().clientAddress(
-                    ctx.channel().remoteAddress(), handshake.requestHeaders().get("X-Forwarded-For")));
         } else if (evt instanceof IdleStateEvent idle) {
             onIdle(idle);
             return;
@@ -153,8 +148,7 @@ public final class StompSessionHandler extends SimpleChannelInboundHandler<Stomp
             protocolError(frame.failure(), null);
             return;
         }
-        MDC.put("session", session.id());
-        try {
+        try (var logContext = MDC.putCloseable("session", session.id())) {
             if (frame.command() == StompCommand.CONNECT || frame.command() == StompCommand.STOMP) {
                 onConnect(frame);
             } else if (!session.isConnected()) {
@@ -163,8 +157,6 @@ public final class StompSessionHandler extends SimpleChannelInboundHandler<Stomp
             } else {
                 dispatch(frame);
             }
-        } finally {
-            MDC.remove("session");
         }
     }
 
@@ -564,11 +556,8 @@ public final class StompSessionHandler extends SimpleChannelInboundHandler<Stomp
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
-        MDC.put("session", session.id());
-        try {
+        try (var logContext = MDC.putCloseable("session", session.id())) {
             ended(ctx);
-        } finally {
-            MDC.remove("session");
         }
     }
 

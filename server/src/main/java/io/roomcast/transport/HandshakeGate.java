@@ -5,9 +5,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.HttpHeaderNames;
-import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpResponseStatus;
-import io.netty.handler.codec.http.QueryStringDecoder;
 import io.roomcast.http.Responses;
 import io.roomcast.limits.ConnectionLimits;
 import io.roomcast.limits.LimitExceeded;
@@ -47,7 +45,10 @@ final class HandshakeGate extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
-        if (!(msg instanceof FullHttpRequest request) || !isUpgrade(request)) {
+        // Every request Netty's WebSocket handler will take, whatever its Upgrade header says: the handler
+        // matches on the URI alone (checkStartsWith off) and judges the headers itself, so a narrower test here
+        // would let some handshakes past the limits.
+        if (!(msg instanceof FullHttpRequest request) || !request.uri().equals(websocketPath)) {
             ctx.fireChannelRead(msg);
             return;
         }
@@ -75,11 +76,6 @@ final class HandshakeGate extends ChannelInboundHandlerAdapter {
         ctx.channel().attr(Channels.CLIENT_ADDRESS).set(address);
         ctx.channel().closeFuture().addListener(admission); // releases it; the one reference to it
         ctx.fireChannelRead(msg);
-    }
-
-    private boolean isUpgrade(FullHttpRequest request) {
-        return HttpHeaderValues.WEBSOCKET.contentEqualsIgnoreCase(request.headers().get(HttpHeaderNames.UPGRADE))
-                && new QueryStringDecoder(request.uri()).path().equals(websocketPath);
     }
 
     /**

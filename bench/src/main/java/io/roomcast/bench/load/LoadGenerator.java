@@ -136,6 +136,16 @@ public final class LoadGenerator implements AutoCloseable {
         return clients;
     }
 
+    /**
+     * Opens {@code count} idle clients numbered from {@code first}, logged in as {@code <prefix><n>}, each
+     * subscribed to room {@code <prefix><n / roomSize>}: the idle load of the memory and connect-rate runs.
+     */
+    public List<BenchClient> openIdle(URI ws, String prefix, int first, int count, int roomSize, int inFlight,
+                                      Progress progress) throws Exception {
+        return openMany(ws, count, inFlight, i -> prefix + (first + i), ClientListener.NONE, false, (c, i) -> c.send(
+                Frames.subscribe("room", "/topic/room." + prefix + (first + i) / roomSize, null, null)), progress);
+    }
+
     @Override
     public void close() {
         group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();

@@ -2,8 +2,6 @@ package io.roomcast.bench.scenario;
 
 import io.roomcast.bench.load.Agents;
 import io.roomcast.bench.load.BenchClient;
-import io.roomcast.bench.load.ClientListener;
-import io.roomcast.bench.load.Frames;
 import io.roomcast.bench.load.Progress;
 import io.roomcast.bench.servers.ProcStats;
 
@@ -51,28 +49,24 @@ public final class IdleScenario {
         long rss0 = stats.rssBytes();
         List<BenchClient> clients = new ArrayList<>();
         List<Agents> agents = new ArrayList<>();
-        int[] held = {0};
+        int held = 0;
         List<Point> points = new ArrayList<>();
-        // With several levels the connect rate is measured apart, on a fresh server (warmConnectRate), so that
-        // reconnecting does not disturb the memory figures; with one level, that level's rate is reported.
-        int rateLevel = levels.size() > 1 ? 1 : 0;
         try {
             for (int level : levels) {
-                int from = held[0];
+                int from = held;
                 long start = System.nanoTime();
                 Double agentRate = null;
                 try (Progress p = rig.progress("idle: connect", level)) {
                     p.add(from);
                     if (agentCommand == null) {
-                        clients.addAll(rig.generator().openMany(rig.server(0), level - from, Rig.IN_FLIGHT,
-                                i -> "idle-" + (from + i), ClientListener.NONE, false, (c, i) -> c.send(
-                                        Frames.subscribe("room", "/topic/room.idle-" + (from + i) / 10, null, null)), p));
+                        clients.addAll(rig.generator().openIdle(rig.server(0), "idle-", from, level - from, 10,
+                                Rig.IN_FLIGHT, p));
                     } else {
                         Agents a = Agents.start(agentCommand, rig.server(0), from, level - from, processes, p);
                         agents.add(a);
                         agentRate = a.awaitReady(Duration.ofSeconds(60 + (level - from) / 100));
                     }
-                    held[0] = level;
+                    held = level;
                 } catch (Exception e) {
                     // A server that can't hold this many (out of memory, say) is a result, not a crash.
                     String why = rig.target() + " could not hold " + String.format("%,d", level)
@@ -82,6 +76,8 @@ public final class IdleScenario {
                             why));
                     break;
                 }
+                // With several levels the connect rate is measured apart, on a fresh server (warmConnectRate), so
+                // that reconnecting does not disturb the memory figures; with one level, that level's rate stands.
                 Double rate = levels.size() > 1 ? null
                         : agentRate != null ? agentRate : (level - from) / ((System.nanoTime() - start) / 1e9);
                 Rig.await(() -> false, Duration.ofSeconds(2)); // subscriptions settle
@@ -108,24 +104,22 @@ public final class IdleScenario {
      * @return connections per second
      */
     public static double warmConnectRate(Rig rig, int count) throws Exception {
-        for (String phase : List.of("warm-up", "timed")) {
-            List<BenchClient> clients = new ArrayList<>();
+        openAndClose(rig, "warm-up", count);
+        Rig.await(() -> false, Duration.ofSeconds(2)); // the closes settle
+        double rate = count / (openAndClose(rig, "timed", count) / 1e9);
+        rig.out().printf("  %-20s connect rate (warm) %,.0f/s over %,d connections%n", rig.target(), rate, count);
+        return rate;
+    }
+
+    /** Opens {@code count} idle clients, then closes them; @return the nanoseconds the opening took */
+    private static long openAndClose(Rig rig, String phase, int count) throws Exception {
+        List<BenchClient> clients = new ArrayList<>();
+        try (Progress p = rig.progress("connect rate: " + phase, count)) {
             long start = System.nanoTime();
-            try (Progress p = rig.progress("connect rate: " + phase, count)) {
-                clients.addAll(rig.generator().openMany(rig.server(0), count, Rig.IN_FLIGHT, i -> "rate-" + i,
-                        ClientListener.NONE, false, (c, i) -> c.send(Frames.subscribe("room",
-                                "/topic/room.rate-" + i / 10, null, null)), p));
-                if (phase.equals("timed")) {
-                    double rate = count / ((System.nanoTime() - start) / 1e9);
-                    rig.out().printf("  %-20s connect rate (warm) %,.0f/s over %,d connections%n", rig.target(),
-                            rate, count);
-                    return rate;
-                }
-            } finally {
-                Rig.closeAll(clients);
-            }
-            Rig.await(() -> false, Duration.ofSeconds(2)); // the closes settle
+            clients.addAll(rig.generator().openIdle(rig.server(0), "rate-", 0, count, 10, Rig.IN_FLIGHT, p));
+            return System.nanoTime() - start;
+        } finally {
+            Rig.closeAll(clients);
         }
-        throw new IllegalStateException("unreachable");
     }
 }
