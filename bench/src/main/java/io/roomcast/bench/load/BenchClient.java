@@ -131,7 +131,9 @@ public final class BenchClient extends SimpleChannelInboundHandler<WebSocketFram
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) throws Exception {
-        connected.completeExceptionally(new IllegalStateException("closed before CONNECTED"));
+        if (!connected.isDone()) { // not an exception (and its stack trace) for every ordinary close
+            connected.completeExceptionally(new IllegalStateException("closed before CONNECTED"));
+        }
         listener.closed(this);
         super.channelInactive(ctx);
     }

@@ -75,6 +75,30 @@ public final class HtmlReport {
                         p.connectsPerSecond() == null ? "" : fmt("%,.0f", p.connectsPerSecond())));
             }
             h.append("</table>");
+            if (!r.connectRounds.isEmpty()) {
+                List<SvgChart.Series> rounds = new ArrayList<>();
+                for (Map.Entry<String, List<IdleScenario.ConnectRound>> e
+                        : group(r.connectRounds, IdleScenario.ConnectRound::target).entrySet()) {
+                    rounds.add(new SvgChart.Series(e.getKey(), COLORS.getOrDefault(e.getKey(), "#666"), e.getValue()
+                            .stream().map(c -> new double[] {c.round(), c.connectsPerSecond()}).toList(), false));
+                }
+                h.append("<p>Connect rate on a fresh server of each target: rounds of connections opened and closed "
+                        + "until the JIT compilers of the server and the generator took under a tenth of a core, then "
+                        + "three timed rounds, whose median is the figure above.</p>")
+                        .append(SvgChart.render("Connect rate by round", "round", "connects/s", rounds, false));
+                h.append("<table><tr><th>Server</th><th>Warm-up rounds</th><th>Timed rounds, connects/s</th>"
+                        + "<th>JIT in timed rounds</th><th>Server CPU µs per connection (open and close)</th></tr>");
+                for (Map.Entry<String, List<IdleScenario.ConnectRound>> e
+                        : group(r.connectRounds, IdleScenario.ConnectRound::target).entrySet()) {
+                    List<IdleScenario.ConnectRound> timed = e.getValue().stream()
+                            .filter(IdleScenario.ConnectRound::timed).toList();
+                    h.append(row(e.getKey(), fmt("%d", e.getValue().size() - timed.size()),
+                            join(timed, c -> fmt("%,.0f", c.connectsPerSecond())),
+                            join(timed, c -> fmt("%.0f %%", c.jitShare() * 100)),
+                            join(timed, c -> fmt("%,.0f", c.serverCpuMicros()))));
+                }
+                h.append("</table>");
+            }
         }
         if (!r.chat.isEmpty()) {
             h.append("<h2>Chat</h2><p>").append(esc(String.valueOf(r.settings.get("chat")))).append("</p>")
@@ -128,6 +152,10 @@ public final class HtmlReport {
                     s.sustained() ? "yes" : "no"));
         }
         return t.append("</table>").toString();
+    }
+
+    private static <T> String join(List<T> items, Function<T, String> format) {
+        return items.stream().map(format).collect(java.util.stream.Collectors.joining(", "));
     }
 
     private static <T> Map<String, List<T>> group(List<T> items, Function<T, String> key) {

@@ -15,6 +15,8 @@ public final class Results {
     public Map<String, Object> machine = new LinkedHashMap<>();
     public Map<String, Object> settings = new LinkedHashMap<>();
     public List<IdleScenario.Point> idle = new ArrayList<>();
+    /** The warm connect-rate measurement, round by round: warm-up rounds, then the timed ones. */
+    public List<IdleScenario.ConnectRound> connectRounds = new ArrayList<>();
     public List<Step> fanout = new ArrayList<>();
     public List<Step> chat = new ArrayList<>();
     public List<Step> cluster = new ArrayList<>();

@@ -46,6 +46,16 @@ public record ProcStats(long pid) {
         return (long) (kb * 1024);
     }
 
+    /**
+     * The seconds the process's JIT compilers have spent so far ({@code jstat -compiler}'s {@code Time}): how a
+     * scenario tells a warm server from one still compiling its hot paths.
+     */
+    public double compileSeconds() {
+        List<String> out = run("jstat", "-compiler", Long.toString(pid));
+        List<String> names = List.of(out.get(0).trim().split("\\s+"));
+        return Double.parseDouble(out.get(1).trim().split("\\s+")[names.indexOf("Time")]);
+    }
+
     private static List<String> lines(Path p) {
         try {
             return Files.readAllLines(p);

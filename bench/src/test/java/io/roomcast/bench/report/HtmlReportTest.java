@@ -40,4 +40,26 @@ class HtmlReportTest {
             assertThat(t.met()).isTrue();
         });
     }
+
+    @Test
+    void theConnectRateVerdictNamesTheCeilingAndTheServersCpuPerConnection() {
+        Results r = new Results();
+        r.date = "2026-12-02";
+        r.idle.add(new IdleScenario.Point("roomcast", 5000, 120, 40, 3.5, 2.0, null, null));
+        r.idle.add(new IdleScenario.Point("roomcast", 10000, 150, 60, 3.4, 2.0, 5000.0, null));
+        r.idle.add(new IdleScenario.Point("ceiling-batched", 10000, 150, 60, 3.4, 2.0, 6000.0, null));
+        r.idle.add(new IdleScenario.Point("spring", 10000, 1200, 900, 100, 90, 2500.0, null));
+        r.connectRounds.add(new IdleScenario.ConnectRound("roomcast", 1, false, 1000, 1.5, 900));
+        r.connectRounds.add(new IdleScenario.ConnectRound("roomcast", 2, true, 5000, 0.02, 300));
+        r.connectRounds.add(new IdleScenario.ConnectRound("spring", 1, true, 2500, 0.01, 600));
+        r.targets.addAll(Verdicts.evaluate(r));
+        assertThat(r.targets).anySatisfy(t -> {
+            assertThat(t.name()).isEqualTo("connect rate vs Spring");
+            assertThat(t.met()).isFalse();
+            assertThat(t.figure()).contains("2.00x").contains("ceiling: 2.40x Spring")
+                    .contains("300 vs 600 µs = 0.50x");
+        });
+        String html = HtmlReport.render(r);
+        assertThat(html).contains("Connect rate by round").contains("5,000").contains("300");
+    }
 }
