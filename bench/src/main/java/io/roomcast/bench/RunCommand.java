@@ -77,7 +77,8 @@ final class RunCommand implements Callable<Integer> {
     int chatSeconds;
 
     @Option(names = "--warm-up-seconds", defaultValue = "10",
-            description = "Chat and cluster chat: seconds of the same load, not measured, before the measured run. "
+            description = "Chat and cluster chat: seconds of one warm-up round (the highest rate, not measured); "
+                    + "rounds repeat until no process's JIT compiler takes a tenth of a core, six at most. "
                     + "Default: ${DEFAULT-VALUE}.")
     int warmUpSeconds;
 
@@ -129,7 +130,8 @@ final class RunCommand implements Callable<Integer> {
         results.settings.put("fanoutSubscribers", fanoutSubscribers);
         results.settings.put("stepSeconds", stepSeconds);
         results.settings.put("chat", chatRooms + " rooms x " + chatUsersPerRoom + " users, " + chatRate
-                + " posts/user/s, 10% whispers, " + warmUpSeconds + " s warm-up, " + chatSeconds + " s");
+                + " posts/user/s, 10% whispers, warm-up in rounds of " + warmUpSeconds + " s until the JIT is quiet, "
+                + chatSeconds + " s");
         results.settings.put("cluster", clusterRooms + " rooms x 10 users over 2 nodes, " + clusterRates + " msg/s");
         results.settings.put("stormClients", stormClients);
         results.settings.put("generator", (generatorProcesses > 0 ? "idle: " + generatorProcesses
@@ -214,7 +216,7 @@ final class RunCommand implements Callable<Integer> {
              ServerProcess a = servers.startClusterNode("a", broker);
              ServerProcess b = servers.startClusterNode("b", broker)) {
             Rig rig = new Rig(generator, console, "roomcast-2-nodes", List.of(a.ws(), b.ws()),
-                    List.of(a.stats(), b.stats()));
+                    List.of(a.stats(), b.stats()), List.of(broker.stats()));
             results.cluster.addAll(ChatScenario.run(rig, "chat-2-nodes", clusterRooms, 10, perUser, 0.1, warmUp(), length));
             results.cluster.addAll(FanoutScenario.run(rig, "fanout-2-nodes", fanoutSubscribers,
                     List.of(25.0, 50.0, 100.0), Duration.ofSeconds(stepSeconds), true));

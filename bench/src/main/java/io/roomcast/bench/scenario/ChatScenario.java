@@ -19,6 +19,8 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 public final class ChatScenario {
     private static final int PADDING = 48;
+    /** Warm-up rounds of {@code warmUp} each at most: a minute at the default 10 s. */
+    static final int MAX_WARM_UP_ROUNDS = 6;
 
     private ChatScenario() {
     }
@@ -27,9 +29,10 @@ public final class ChatScenario {
      * @param perUserPerSecond how often each user posts: one measured step per rate, in order, on the same
      *                         connections
      * @param whisperShare     the share of posts that are whispers to another member of the room
-     * @param warmUp           how long the same load runs, unmeasured, before the measured {@code length}: the
-     *                         servers' JIT compilers are busy for the first seconds under a new load, and their
-     *                         CPU would otherwise be counted against the servers and queue up the deliveries
+     * @param warmUp           one round of the load, run unmeasured before the measured steps, as many times as
+     *                         it takes the JIT compilers of every process (see {@link JitMeter}) to go quiet:
+     *                         they are busy for the first minute under a new load, and their CPU would
+     *                         otherwise be counted against the servers and queue up the deliveries
      */
     public static List<Step> run(Rig rig, String name, int rooms, int usersPerRoom, List<Double> perUserPerSecond,
                                  double whisperShare, Duration warmUp, Duration length) throws Exception {
@@ -82,12 +85,26 @@ public final class ChatScenario {
 
             SplittableRandom random = new SplittableRandom(42);
             if (!warmUp.isZero()) {
+                // At the first (lowest) rate, round after round until no process's JIT is busy any more (or
+                // MAX_WARM_UP_ROUNDS). Not at the highest: two nodes, a broker and the generator at 1k msg/s
+                // leave a 2-core machine no CPU for the one C2 thread each JVM gets, the nodes kept running
+                // profiled C1 code, and after a minute their JIT was still busy and the step's p99 was 240 ms.
                 double rate = users * perUserPerSecond.get(0);
-                try (Progress p = rig.progress(name + ": warm-up", (long) (rate * warmUp.toSeconds()))) {
-                    Publisher.run(rate, warmUp, n -> {
-                        post(byUser, users, usersPerRoom, whisperShare, random, 0, new long[1]);
-                        p.add(1);
-                    });
+                JitMeter jit = rig.jitMeter();
+                for (int round = 1; ; round++) {
+                    try (Progress p = rig.progress(name + ": warm-up " + round,
+                            (long) (rate * warmUp.toSeconds()))) {
+                        Publisher.run(rate, warmUp, n -> {
+                            post(byUser, users, usersPerRoom, whisperShare, random, 0, new long[1]);
+                            p.add(1);
+                        });
+                    }
+                    double share = jit.busiestShare();
+                    rig.out().printf("  %s %s: warm-up round %d, busiest JIT %.0f %% of a core%n", rig.target(),
+                            name, round, share * 100);
+                    if (share < JitMeter.WARM || round >= MAX_WARM_UP_ROUNDS) {
+                        break;
+                    }
                 }
                 Rig.await(() -> false, Duration.ofSeconds(1)); // the warm-up's last deliveries land
                 deliveries.interval();

@@ -5,8 +5,6 @@ import io.roomcast.bench.load.BenchClient;
 import io.roomcast.bench.load.Progress;
 import io.roomcast.bench.servers.ProcStats;
 
-import java.lang.management.CompilationMXBean;
-import java.lang.management.ManagementFactory;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -102,8 +100,8 @@ public final class IdleScenario {
      * One round of the connect-rate measurement: {@code count} connections opened (timed) and closed.
      *
      * @param timed     false for a warm-up round
-     * @param jitShare  the seconds the server's and the generator's JIT compilers spent during the round, over
-     *                  the round's length: how far from warm the two still were
+     * @param jitShare  the seconds the busier JIT (the server's or the generator's) spent compiling during the
+     *                  round, over the round's length: how far from warm the two still were
      * @param serverCpuMicros the server's CPU time over the round (opening, closing, settling) per connection:
      *                  its cost apart from the generator's, which shares the machine and bounds every target's rate
      */
@@ -111,8 +109,6 @@ public final class IdleScenario {
                                double serverCpuMicros) {
     }
 
-    /** Warm-up ends when the JIT took less than this share of a round (a tenth of one core). */
-    static final double WARM_JIT_SHARE = 0.10;
     static final int MAX_WARM_UP_ROUNDS = 10;
     static final int TIMED_ROUNDS = 3;
 
@@ -129,19 +125,18 @@ public final class IdleScenario {
      */
     public static double warmConnectRate(Rig rig, int count, List<ConnectRound> rounds) throws Exception {
         ProcStats server = rig.stats().get(0);
-        CompilationMXBean generator = ManagementFactory.getCompilationMXBean();
+        JitMeter jit = rig.jitMeter();
         List<Double> timed = new ArrayList<>();
         int round = 0;
         boolean warm = false;
         while (timed.size() < TIMED_ROUNDS) {
             round++;
-            double jit0 = server.compileSeconds() + generator.getTotalCompilationTime() / 1e3;
+            jit.mark();
             long cpu0 = server.cpuNanos();
             long start = System.nanoTime();
             double rate = count / (openAndClose(rig, (warm ? "timed " : "warm-up ") + round, count) / 1e9);
             Rig.await(() -> false, Duration.ofSeconds(2)); // the closes settle, and count in the round's JIT time
-            double jitShare = (server.compileSeconds() + generator.getTotalCompilationTime() / 1e3 - jit0)
-                    / ((System.nanoTime() - start) / 1e9);
+            double jitShare = jit.busiestShare();
             double cpuMicros = (server.cpuNanos() - cpu0) / 1e3 / count;
             rounds.add(new ConnectRound(rig.target(), round, warm, rate, jitShare, cpuMicros));
             rig.out().printf("  %-20s connect rate %s round %d: %,.0f/s, JIT %.0f %% of a core, server CPU %,.0f µs "
@@ -149,7 +144,7 @@ public final class IdleScenario {
                     cpuMicros);
             if (warm) {
                 timed.add(rate);
-            } else if (jitShare < WARM_JIT_SHARE || round >= MAX_WARM_UP_ROUNDS) {
+            } else if (jitShare < JitMeter.WARM || round >= MAX_WARM_UP_ROUNDS) {
                 warm = true;
             }
         }

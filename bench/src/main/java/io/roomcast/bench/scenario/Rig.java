@@ -11,9 +11,25 @@ import java.time.Duration;
 import java.util.List;
 import java.util.function.BooleanSupplier;
 
-/** What every scenario works with: the generator, where to report, and the servers of one target. */
-public record Rig(LoadGenerator generator, PrintStream out, String target, List<URI> servers, List<ProcStats> stats) {
+/**
+ * What every scenario works with: the generator, where to report, and the servers of one target, with the
+ * processes they depend on ({@code infrastructure}: the broker), which count for warming up but not for the
+ * servers' CPU.
+ */
+public record Rig(LoadGenerator generator, PrintStream out, String target, List<URI> servers, List<ProcStats> stats,
+                  List<ProcStats> infrastructure) {
     static final int IN_FLIGHT = 200;
+
+    public Rig(LoadGenerator generator, PrintStream out, String target, List<URI> servers, List<ProcStats> stats) {
+        this(generator, out, target, servers, stats, List.of());
+    }
+
+    /** A meter of the JIT activity of every process in the run, the generator's included. */
+    JitMeter jitMeter() {
+        List<ProcStats> all = new java.util.ArrayList<>(stats);
+        all.addAll(infrastructure);
+        return new JitMeter(all);
+    }
 
     URI server(int i) {
         return servers.get(Math.floorMod(i, servers.size()));

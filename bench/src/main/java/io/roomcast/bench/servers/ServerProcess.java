@@ -93,8 +93,11 @@ public final class ServerProcess implements AutoCloseable {
         return URI.create("ws://127.0.0.1:" + port + wsPath);
     }
 
+    /** The server's JVM: the process, or the JVM it started (the broker command runs the broker in its own). */
     public ProcStats stats() {
-        return new ProcStats(process.pid());
+        return new ProcStats(process.descendants()
+                .filter(child -> child.info().command().map(c -> c.endsWith("/java")).orElse(false))
+                .findFirst().orElse(process.toHandle()).pid());
     }
 
     @Override
