@@ -63,7 +63,7 @@ public final class Settings {
     @Option(names = "--topic", defaultValue = "roomcast", description = "RocketMQ topic of the bus. Default: ${DEFAULT-VALUE}.")
     public String topic;
 
-    @Option(names = "--data-dir", paramLabel = "DIR", description = "Where the node keeps its RocketMQ consumer offsets. Default: roomcast-data/<node-id>.")
+    @Option(names = "--data-dir", paramLabel = "DIR", description = "The RocketMQ client's local directory (consumer offsets live in memory, so nothing is written there today). Default: roomcast-data/<node-id>.")
     public Path dataDir;
 
     @Option(names = "--bus-send-timeout", defaultValue = "3s", converter = DurationConverter.class, description = "How long a publish to RocketMQ may take before it fails. Default: ${DEFAULT-VALUE}.")

@@ -22,12 +22,8 @@ import org.apache.rocketmq.remoting.protocol.heartbeat.MessageModel;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.Deque;
 import java.util.List;
 import java.util.Map;
@@ -36,7 +32,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
-import java.util.stream.Stream;
 import java.util.function.BiConsumer;
 import io.roomcast.bus.LogReader;
 
@@ -51,9 +46,10 @@ import io.roomcast.bus.LogReader;
  * {@link BusUnavailableException}. A health check every {@value #HEALTH_INTERVAL_MS} ms brings readiness back
  * by itself when the broker returns.
  *
- * <p><b>Where a node starts reading:</b> always at the newest offset. Clients resume from their own
- * positions, so a restarted node has no backlog of its own to deliver; its stored offsets are dropped at
- * start-up so that RocketMQ's {@code CONSUME_FROM_LAST_OFFSET} applies.
+ * <p><b>Where a node starts reading:</b> at the newest offsets, read once at start-up, announced to the node
+ * ({@link BusListener#onReady}) and handed to the consumer ({@link StartingOffsets}), so that the node's history
+ * and its consumer begin at the same message. Clients resume from their own positions, so a restarted node has
+ * no backlog of its own to deliver. The bus is ready once the consumer owns every queue.
  *
  * <p>Thread-safe.
  */
@@ -63,6 +59,7 @@ public final class RocketMqBus implements Bus {
     static final long HEALTH_INTERVAL_MS = 2000;
     static final long RETRY_INTERVAL_MS = 2000;
     static final int HEARTBEAT_MS = 1000;
+    static final long ASSIGN_TIMEOUT_MS = 15_000;
 
     private final RocketMqBusConfig config;
     private final DefaultMQProducer producer;
@@ -84,7 +81,8 @@ public final class RocketMqBus implements Bus {
         this.config = config;
         this.unavailableReason = "not connected to RocketMQ at " + config.namesrv() + " yet";
         if (config.dataDir() != null) { // a publish-only bus (the SDK) keeps no offsets and leaves this alone
-            // Read into a static field when the first consumer loads its offset store: set it before that.
+            // The consumer keeps its offsets in memory (StartingOffsets); this only keeps whatever local file the
+            // RocketMQ client might still write out of the working directory. Read into a static field: set early.
             System.setProperty("rocketmq.client.localOffsetStoreDir", config.dataDir().resolve("offsets").toString());
         }
         this.producer = new DefaultMQProducer(config.producerGroup());
@@ -143,8 +141,10 @@ public final class RocketMqBus implements Bus {
             this.epoch = e;
             this.listener = listener;
             if (listener != null) {
-                listener.onReady(e, nextOffsets(q));
-                startConsumer(listener, q);
+                long[] next = nextOffsets(q);
+                listener.onReady(e, next);
+                startConsumer(listener, q, next);
+                awaitQueues(q);
             }
             ready = true;
             log.info("RocketMQ bus ready: topic {} with {} queues at {}, epoch {}", config.topic(), q.size(),
@@ -191,9 +191,9 @@ public final class RocketMqBus implements Bus {
         }
     }
 
-    private void startConsumer(BusListener listener, Queues q) throws MQClientException, IOException {
-        dropStoredOffsets();
+    private void startConsumer(BusListener listener, Queues q, long[] next) throws MQClientException {
         DefaultMQPushConsumer c = new DefaultMQPushConsumer(CONSUMER_GROUP);
+        c.setOffsetStore(new StartingOffsets(q, next));
         c.setNamesrvAddr(config.namesrv());
         c.setInstanceName(config.instanceName());
         c.setHeartbeatBrokerInterval(HEARTBEAT_MS);
@@ -232,21 +232,30 @@ public final class RocketMqBus implements Bus {
         }
     }
 
-    private void dropStoredOffsets() throws IOException {
-        Path dir = config.dataDir().resolve("offsets");
-        if (!Files.isDirectory(dir)) {
-            return;
-        }
-        try (Stream<Path> entries = Files.list(dir)) {
-            for (Path instanceDir : entries.filter(p -> p.getFileName().toString()
-                    .endsWith("@" + config.instanceName())).toList()) {
-                try (Stream<Path> walk = Files.walk(instanceDir)) {
-                    for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
-                        Files.deleteIfExists(p);
-                    }
-                }
+    /**
+     * Waits until the consumer's first rebalance has given it every queue, so that "ready" means delivering.
+     * Nothing published meanwhile is lost either way (the consumer starts at the announced offsets); this only
+     * keeps a starting node from taking clients whose messages would then wait a second or more. If the
+     * queues don't come within {@value #ASSIGN_TIMEOUT_MS} ms the bus goes ready anyway and says so.
+     */
+    private void awaitQueues(Queues q) throws InterruptedException {
+        long start = System.nanoTime();
+        long deadline = start + TimeUnit.MILLISECONDS.toNanos(ASSIGN_TIMEOUT_MS);
+        while (ownedQueues() < q.size()) {
+            if (System.nanoTime() > deadline) {
+                log.warn("the consumer owns {} of {} queues after {} ms; going ready, their messages will follow "
+                        + "when RocketMQ's next rebalance assigns them", ownedQueues(), q.size(), ASSIGN_TIMEOUT_MS);
+                return;
             }
+            Thread.sleep(20);
         }
+        log.info("the consumer owns all {} queues, {} ms after it started", q.size(),
+                TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start));
+    }
+
+    private int ownedQueues() {
+        DefaultMQPushConsumer c = consumer;
+        return c == null ? 0 : c.getDefaultMQPushConsumerImpl().getRebalanceImpl().getProcessQueueTable().size();
     }
 
     private void checkHealth() {

@@ -11,7 +11,7 @@ import java.time.Duration;
  * @param queues         queues of a topic this node creates (an existing topic keeps its own count)
  * @param instanceName   this node's client instance name; unique per node, because broadcast offsets are kept
  *                       per instance
- * @param dataDir        where this node keeps its consumer offsets
+ * @param dataDir        the RocketMQ client's local directory (offsets live in memory: see {@link StartingOffsets})
  * @param sendTimeout    how long a publish may take before it fails
  * @param maxMessageSize the largest encoded message; larger ones are refused before they are sent
  * @param producerGroup  the producer group name

@@ -119,6 +119,59 @@ class RocketMqBusTest {
         }
     }
 
+    /**
+     * A node that starts while others publish must receive every message from the offsets it announced in
+     * {@code onReady}: its history window vouches for them. (RocketMQ's own CONSUME_FROM_LAST_OFFSET starts
+     * at the newest offset when the queue is assigned, about a second later, and skipped what came between.)
+     */
+    @Test
+    void aNodeStartingUnderLoadReceivesEverythingFromTheOffsetsItAnnounced() throws Exception {
+        Recorder a = new Recorder();
+        Recorder late = new Recorder();
+        try (RocketMqBus busA = bus("t-late", "node-a", 1 << 20)) {
+            busA.start(a);
+            await().atMost(Duration.ofSeconds(30)).until(busA::isReady);
+            List<Position> sent = new CopyOnWriteArrayList<>();
+            var publishing = new java.util.concurrent.atomic.AtomicBoolean(true);
+            Thread publisher = new Thread(() -> {
+                for (int i = 0; i < 20_000 && publishing.get(); i++) { // bounded: about 100 s at most
+                    try {
+                        sent.add(busA.publish(roomMessage("r" + (i % 8), Integer.toString(i))).get());
+                        Thread.sleep(5);
+                    } catch (Exception e) {
+                        return;
+                    }
+                }
+            });
+            publisher.start();
+            try (RocketMqBus busLate = bus("t-late", "node-late", 1 << 20)) {
+                await().atMost(Duration.ofSeconds(10)).until(() -> sent.size() >= 50);
+                busLate.start(late);
+                await().atMost(Duration.ofSeconds(30)).until(busLate::isReady);
+                int sentAtReady = sent.size();
+                await().atMost(Duration.ofSeconds(10)).until(() -> sent.size() >= sentAtReady + 100);
+                publishing.set(false);
+                publisher.join(10_000);
+                long[] next = late.next;
+                List<Position> due = sent.stream().filter(p -> p.offset() >= next[p.partition()]).toList();
+                assertThat(due).hasSizeGreaterThan(100);
+                await().atMost(Duration.ofSeconds(30))
+                        .until(() -> late.messages.stream().map(Published::position).toList().containsAll(due));
+                for (int partition = 0; partition < next.length; partition++) {
+                    int p = partition;
+                    List<Long> offsets = late.messages.stream().filter(m -> m.position().partition() == p)
+                            .map(m -> m.position().offset()).toList();
+                    if (!offsets.isEmpty()) {
+                        assertThat(offsets.get(0)).as("first offset in partition %d", p).isEqualTo(next[p]);
+                    }
+                }
+            } finally {
+                publishing.set(false);
+                publisher.join(10_000);
+            }
+        }
+    }
+
     @Test
     void theLogReaderReadsARangeOfAQueueBack() throws Exception {
         Recorder r = new Recorder();
