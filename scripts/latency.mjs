@@ -17,8 +17,14 @@ const now = () => performance.timeOrigin + performance.now();
 
 function connect(url, user) {
   return new Promise((resolve, reject) => {
+    let connected = false;
     const client = new Client({ brokerURL: url, connectHeaders: { login: user }, reconnectDelay: 0,
-      onConnect: () => resolve(client), onStompError: (f) => reject(new Error(f.headers.message)) });
+      onConnect: () => { connected = true; resolve(client); },
+      onStompError: (f) => {
+        if (!connected) return reject(new Error(f.headers.message));
+        console.error(`${user} got an ERROR frame: ${f.headers.message}`); // e.g. a send limit: say so, don't hang
+        process.exit(1);
+      } });
     client.activate();
   });
 }
@@ -58,7 +64,12 @@ for (const l of listeners) {
 await new Promise((r) => setTimeout(r, 2000)); // joins and presence settle
 await publishAtRate(publisher, count, () => 'w'); // warm-up: JIT, connections, consumer pulls
 await publishAtRate(publisher, count, () => String(now()));
+const deadline = setTimeout(() => { // bounded: never wait forever on messages that won't come
+  console.error('not every message arrived within 30 s of the last send');
+  process.exit(1);
+}, 30_000);
 const samples = await Promise.all(results);
+clearTimeout(deadline);
 console.log(`${count} messages at ${rate}/s into one room (after as many for warm-up), published on ${listeners[0].label}`);
 listeners.forEach((l, i) => console.log(`  delivered on ${l.label.padEnd(22)} ${summary(samples[i])}`));
 process.exit(0);

@@ -16,13 +16,15 @@ trap cleanup EXIT
 java -jar "$JAR" broker --dir "$WORK/broker" --namesrv-port 19876 --broker-port 20911 >"$WORK/broker.log" 2>&1 &
 pids+=($!)
 for _ in $(seq 1 120); do grep -q "RocketMQ is ready" "$WORK/broker.log" && break; sleep 0.5; done
-java -Xmx512m -jar "$JAR" --host 127.0.0.1 --port 18093 --node-id solo --api-key latency-api-key-123456 \
+# One publisher posts at RATE/s: lift the per-connection send limit (default 20/s) that would refuse it.
+LIMITS=(--max-send-rate 0)
+java -Xmx512m -jar "$JAR" --host 127.0.0.1 --port 18093 --node-id solo --api-key latency-api-key-123456 "${LIMITS[@]}" \
   >"$WORK/solo.log" 2>&1 &
 pids+=($!)
 for n in a:18091 b:18092; do
   id=${n%%:*}; port=${n##*:}
   java -Xmx512m -jar "$JAR" --host 127.0.0.1 --port "$port" --node-id "$id" --bus rocketmq \
-    --namesrv 127.0.0.1:19876 --data-dir "$WORK/$id" --api-key latency-api-key-123456 >"$WORK/$id.log" 2>&1 &
+    --namesrv 127.0.0.1:19876 --data-dir "$WORK/$id" --api-key latency-api-key-123456 "${LIMITS[@]}" >"$WORK/$id.log" 2>&1 &
   pids+=($!)
 done
 for port in 18091 18092 18093; do

@@ -109,9 +109,10 @@ class ThreeNodeClusterIT {
             // A node that joins now learns the same picture from the others' heartbeats.
             try (NodeProcess late = NodeProcess.start("node-late", SharedBroker.get().namesrv())) {
                 // Usually about a second. Once, in a clean-clone CI run (2026-12-02), the late node's consumer
-                // received nothing for 10 s after its bus was ready; RocketMQ's periodic rebalance (every 20 s)
-                // is the fallback when the one at start misses, so the deadline covers it. Cause not found yet:
-                // see issue 5's note of that day.
+                // received nothing for 10 s after its bus was ready: the bus then went ready before its consumer
+                // owned any queue, and RocketMQ's periodic rebalance (every 20 s) is the fallback when the one at
+                // start misses. The bus now turns ready only once the consumer owns every queue (or after 15 s,
+                // saying so in the log); the deadline still covers the fallback.
                 await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
                         assertThat(late.get("/api/rooms/census/presence", true).body()).isEqualTo(expected));
             }
