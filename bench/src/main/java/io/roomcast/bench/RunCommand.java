@@ -90,6 +90,11 @@ final class RunCommand implements Callable<Integer> {
                     + "the last. Default: ${DEFAULT-VALUE}.")
     List<Double> clusterRates;
 
+    @Option(names = "--cluster-node-args", defaultValue = "",
+            description = "Cluster: extra arguments for both clustered nodes, space-separated (for example "
+                    + "\"--partitions 4\"), to compare bus settings side by side. Default: none.")
+    String clusterNodeArgs;
+
     @Option(names = "--storm-clients", defaultValue = "10000")
     int stormClients;
 
@@ -132,7 +137,8 @@ final class RunCommand implements Callable<Integer> {
         results.settings.put("chat", chatRooms + " rooms x " + chatUsersPerRoom + " users, " + chatRate
                 + " posts/user/s, 10% whispers, warm-up in rounds of " + warmUpSeconds + " s until the JIT is quiet, "
                 + chatSeconds + " s");
-        results.settings.put("cluster", clusterRooms + " rooms x 10 users over 2 nodes, " + clusterRates + " msg/s");
+        results.settings.put("cluster", clusterRooms + " rooms x 10 users over 2 nodes, " + clusterRates + " msg/s"
+                + (clusterNodeArgs.isBlank() ? "" : ", nodes with " + clusterNodeArgs.trim()));
         results.settings.put("stormClients", stormClients);
         results.settings.put("generator", (generatorProcesses > 0 ? "idle: " + generatorProcesses
                 + " agent processes; others: " : "") + "one process, " + generatorThreads + " event-loop threads, "
@@ -213,8 +219,8 @@ final class RunCommand implements Callable<Integer> {
         withServer(servers, Targets.ROOMCAST, generator, console, rig -> results.cluster.addAll(
                 ChatScenario.run(rig, "chat-1-node", clusterRooms, 10, perUser, 0.1, warmUp(), length)));
         try (ServerProcess broker = servers.startBroker();
-             ServerProcess a = servers.startClusterNode("a", broker);
-             ServerProcess b = servers.startClusterNode("b", broker)) {
+             ServerProcess a = servers.startClusterNode("a", broker, extraClusterArgs());
+             ServerProcess b = servers.startClusterNode("b", broker, extraClusterArgs())) {
             Rig rig = new Rig(generator, console, "roomcast-2-nodes", List.of(a.ws(), b.ws()),
                     List.of(a.stats(), b.stats()), List.of(broker.stats()));
             results.cluster.addAll(ChatScenario.run(rig, "chat-2-nodes", clusterRooms, 10, perUser, 0.1, warmUp(), length));
@@ -237,6 +243,10 @@ final class RunCommand implements Callable<Integer> {
     private List<String> agentCommand() {
         return generatorProcesses <= 0 ? null : List.of(java.nio.file.Path.of(System.getProperty("java.home"), "bin",
                 "java").toString(), "-jar", benchJar.toString());
+    }
+
+    private List<String> extraClusterArgs() {
+        return clusterNodeArgs.isBlank() ? List.of() : List.of(clusterNodeArgs.trim().split("\\s+"));
     }
 
     private Duration warmUp() {

@@ -66,10 +66,12 @@ public final class Targets {
     }
 
     /** A clustered Roomcast node on the broker's NameServer. */
-    public ServerProcess startClusterNode(String id, ServerProcess broker) throws Exception {
+    public ServerProcess startClusterNode(String id, ServerProcess broker, List<String> extraArgs) throws Exception {
         Path dataDir = Files.createTempDirectory("roomcast-bench-" + id); // not the working directory's roomcast-data
-        return awaitReady(ServerProcess.start("roomcast-" + id, jvmOptions, roomcast(id, List.of("--bus", "rocketmq",
-                "--namesrv", "127.0.0.1:" + broker.port(), "--data-dir", dataDir.toString())), "/ws", logDir));
+        List<String> args = new ArrayList<>(List.of("--bus", "rocketmq", "--namesrv", "127.0.0.1:" + broker.port(),
+                "--data-dir", dataDir.toString()));
+        args.addAll(extraArgs);
+        return awaitReady(ServerProcess.start("roomcast-" + id, jvmOptions, roomcast(id, args), "/ws", logDir));
     }
 
     private List<String> roomcast(String id, List<String> extra) {
