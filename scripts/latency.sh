@@ -29,6 +29,10 @@ for n in a:18091 b:18092; do
 done
 for port in 18091 18092 18093; do
   for _ in $(seq 1 120); do curl -sf "http://127.0.0.1:$port/health/ready" >/dev/null && break; sleep 0.5; done
+  curl -sf "http://127.0.0.1:$port/health/ready" >/dev/null || {
+    echo "the node on port $port is not ready after 60 s; logs in $WORK (a port still held by an earlier run?)" >&2
+    exit 1
+  }
 done
 echo "One node, memory bus:"
 node scripts/latency.mjs "$COUNT" "$RATE" solo=ws://127.0.0.1:18093/ws
