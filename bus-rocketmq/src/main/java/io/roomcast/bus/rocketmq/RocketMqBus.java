@@ -294,7 +294,11 @@ public final class RocketMqBus implements Bus {
             return CompletableFuture.failedFuture(new MessageTooLargeException("the message is " + body.length
                     + " bytes; the bus accepts at most " + config.maxMessageSize()));
         }
-        Message message = new Message(config.topic(), envelope.event(), envelope.stream().key(), body);
+        // No tags and no keys: the envelope carries the event and the stream, nodes subscribe to everything, and a
+        // message is found by its position (queue and offset). Each property costs a parse per message on every
+        // node, and each key an index entry in the broker: a JFR allocation profile of a node at 1k msg/s put
+        // property parsing first (11 % of all allocation).
+        Message message = new Message(config.topic(), body);
         int partition = envelope.stream().partition(q.size());
         return lanes[partition].offer(message, body.length);
     }
