@@ -27,8 +27,15 @@ class DemoPageClusterIT {
         try (Nginx nginx = Nginx.start(nodes.stream().map(NodeProcess::port).toList(), null)) {
             String pids = nodes.stream().map(n -> "\"" + n.id() + "\":" + n.process().pid())
                     .collect(Collectors.joining(",", "{", "}"));
-            String out = BrowserScript.run("cluster.mjs", 180, nginx.httpUrl(), BrowserScript.SCREENSHOTS.toString(),
-                    pids);
+            String out;
+            try {
+                out = BrowserScript.run("cluster.mjs", 180, nginx.httpUrl(), BrowserScript.SCREENSHOTS.toString(),
+                        pids);
+            } catch (AssertionError failed) {
+                // One CI failure left nothing but the script's exit code: print what the nodes said as well.
+                nodes.forEach(n -> System.out.printf("--- last lines of node %s ---%n%s%n", n.id(), n.logTail(40)));
+                throw failed;
+            }
             assertThat(out).contains("with SIGKILL").contains("resumed, nothing missed");
             assertThat(nodes.stream().filter(n -> !n.process().isAlive()).count())
                     .as("exactly one node was killed").isEqualTo(1);

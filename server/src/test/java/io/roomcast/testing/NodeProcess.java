@@ -105,6 +105,19 @@ public final class NodeProcess implements AutoCloseable {
         return Path.of(System.getProperty("java.home"), "bin", "java").toString();
     }
 
+    /**
+     * The last {@code lines} lines this node wrote ({@code target/nodes/<id>.log}), for a failing test to print:
+     * CI keeps the build's output, not the target directory.
+     */
+    public String logTail(int lines) {
+        try {
+            List<String> all = Files.readAllLines(Path.of("target", "nodes", id + ".log"), StandardCharsets.UTF_8);
+            return String.join(System.lineSeparator(), all.subList(Math.max(0, all.size() - lines), all.size()));
+        } catch (IOException e) {
+            return "(no log: " + e + ")";
+        }
+    }
+
     public String id() {
         return id;
     }
