@@ -11,6 +11,8 @@ import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 /**
@@ -58,8 +60,28 @@ public final class ReliabilityReport {
             md.append('\n');
         }
         Files.createDirectories(out.toAbsolutePath().getParent());
+        int before = rowsIn(out);
+        if (rows.size() < before && !Boolean.getBoolean("reliability.replace")) {
+            // A run of selected tests (-Dtest=..., -Dit.test=...) records only their rows: keep the full document.
+            Path partial = dir.resolveSibling("reliability.md");
+            Files.writeString(partial, md.toString());
+            System.out.println("reliability report: " + rows.size() + " rows, fewer than the " + before + " in " + out
+                    + ", which is left as it is (a partial run?); wrote " + partial
+                    + ". -Dreliability.replace=true replaces it anyway.");
+            return;
+        }
         Files.writeString(out, md.toString());
         System.out.println("reliability report: " + rows.size() + " rows -> " + out);
+    }
+
+    /** The row count the document at {@code out} states, or 0 if there is none. */
+    static int rowsIn(Path out) throws IOException {
+        if (!Files.isRegularFile(out)) {
+            return 0;
+        }
+        Matcher m = Pattern.compile("that test's assertions passed\\. (\\d+) rows\\.")
+                .matcher(Files.readString(out).replace('\n', ' '));
+        return m.find() ? Integer.parseInt(m.group(1)) : 0;
     }
 
     private static int rank(String category) {
