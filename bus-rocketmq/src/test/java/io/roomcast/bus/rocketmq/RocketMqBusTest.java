@@ -21,6 +21,7 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -132,7 +133,7 @@ class RocketMqBusTest {
             busA.start(a);
             await().atMost(Duration.ofSeconds(30)).until(busA::isReady);
             List<Position> sent = new CopyOnWriteArrayList<>();
-            var publishing = new java.util.concurrent.atomic.AtomicBoolean(true);
+            var publishing = new AtomicBoolean(true);
             Thread publisher = new Thread(() -> {
                 for (int i = 0; i < 20_000 && publishing.get(); i++) { // bounded: about 100 s at most
                     try {
