@@ -34,6 +34,7 @@ public final class LegacyTopicBridge implements AutoCloseable {
     public static final String DEFAULT_TOPIC = "ws-topic";
     public static final String DEFAULT_TAG = "ws-tag";
     static final String GROUP = "roomcast-legacy-bridge";
+    private static final int HEARTBEAT_MS = 1000;
     private static final Logger log = LoggerFactory.getLogger(LegacyTopicBridge.class);
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -56,7 +57,9 @@ public final class LegacyTopicBridge implements AutoCloseable {
         consumer.setMessageModel(MessageModel.CLUSTERING);
         consumer.setConsumeFromWhere(ConsumeFromWhere.CONSUME_FROM_LAST_OFFSET);
         consumer.setPollNameServerInterval(5000);
-        consumer.setHeartbeatBrokerInterval(RocketMqBus.HEARTBEAT_MS); // see RocketMqBus: faster start of pulls
+        // After a rebalance the broker refuses a push consumer's pulls ("subscription is not latest") until its
+        // next heartbeat: the default 30 s would stall the bridge that long after a start.
+        consumer.setHeartbeatBrokerInterval(HEARTBEAT_MS);
         try {
             consumer.subscribe(topic, tag);
         } catch (MQClientException e) {

@@ -58,6 +58,8 @@ public final class LocalBroker implements AutoCloseable {
         }
         Files.createDirectories(dir);
         List<String> command = new ArrayList<>(List.of(javaBin(), "-Xmx128m", "-XX:MaxDirectMemorySize=128m",
+                // Its GC pauses hold up every send and every pull at once: worth a look when the bus is slow.
+                "-Xlog:gc:file=" + dir.toAbsolutePath().resolve("gc.log") + ":uptime,level",
                 "-Duser.home=" + dir.toAbsolutePath(), "-Drocketmq.home.dir=" + dir.toAbsolutePath(),
                 "-jar", brokerJar.toAbsolutePath().toString(), "--dir", dir.toAbsolutePath().toString(),
                 "--namesrv-port", Integer.toString(namesrvPort), "--broker-port", Integer.toString(brokerPort)));

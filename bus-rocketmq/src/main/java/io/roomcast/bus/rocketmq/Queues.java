@@ -4,9 +4,7 @@ import org.apache.rocketmq.common.message.MessageQueue;
 
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 
 /**
  * The topic's queues in one fixed order (broker name, then queue id). A partition number is an index into this
@@ -15,15 +13,11 @@ import java.util.Map;
  */
 final class Queues {
     private final List<MessageQueue> ordered;
-    private final Map<MessageQueue, Integer> index = new HashMap<>();
 
     Queues(List<MessageQueue> queues) {
         List<MessageQueue> sorted = new ArrayList<>(queues);
         sorted.sort(Comparator.comparing(MessageQueue::getBrokerName).thenComparingInt(MessageQueue::getQueueId));
         this.ordered = List.copyOf(sorted);
-        for (int i = 0; i < ordered.size(); i++) {
-            index.put(ordered.get(i), i);
-        }
     }
 
     int size() {
@@ -36,10 +30,5 @@ final class Queues {
 
     List<MessageQueue> all() {
         return ordered;
-    }
-
-    /** @return the partition of {@code queue}, or -1 if it is not one of this topic's queues */
-    int partitionOf(MessageQueue queue) {
-        return index.getOrDefault(queue, -1);
     }
 }

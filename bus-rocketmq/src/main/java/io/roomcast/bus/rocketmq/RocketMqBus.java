@@ -7,18 +7,13 @@ import io.roomcast.bus.Envelope;
 import io.roomcast.bus.MessageTooLargeException;
 import io.roomcast.bus.Position;
 import io.roomcast.bus.Published;
-import org.apache.rocketmq.client.consumer.DefaultMQPushConsumer;
-import org.apache.rocketmq.client.consumer.listener.ConsumeOrderlyStatus;
-import org.apache.rocketmq.client.consumer.listener.MessageListenerOrderly;
 import org.apache.rocketmq.client.exception.MQClientException;
 import org.apache.rocketmq.client.producer.DefaultMQProducer;
 import org.apache.rocketmq.client.producer.SendCallback;
 import org.apache.rocketmq.client.producer.SendResult;
-import org.apache.rocketmq.common.consumer.ConsumeFromWhere;
 import org.apache.rocketmq.common.message.Message;
 import org.apache.rocketmq.common.message.MessageExt;
 import org.apache.rocketmq.common.message.MessageQueue;
-import org.apache.rocketmq.remoting.protocol.heartbeat.MessageModel;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -37,8 +32,7 @@ import io.roomcast.bus.LogReader;
 
 /**
  * The cluster bus. Publishes each stream to its own queue (by {@link Queues}), in order and batched per
- * partition (see {@link Lane}); consumes every queue in
- * BROADCASTING mode with an orderly listener.
+ * partition (see {@link Lane}); every node reads every queue ({@link QueueFollower}), in order per queue.
  *
  * <p><b>Start-up never blocks on the broker.</b> A background task connects, creates the topic if it is
  * missing, learns the epoch and the queues' current offsets, then starts the consumer; until then, and
@@ -47,9 +41,10 @@ import io.roomcast.bus.LogReader;
  * by itself when the broker returns.
  *
  * <p><b>Where a node starts reading:</b> at the newest offsets, read once at start-up, announced to the node
- * ({@link BusListener#onReady}) and handed to the consumer ({@link StartingOffsets}), so that the node's history
- * and its consumer begin at the same message. Clients resume from their own positions, so a restarted node has
- * no backlog of its own to deliver. The bus is ready once the consumer owns every queue.
+ * ({@link BusListener#onReady}) and handed to the {@link QueueFollower}, so that the node's history and its
+ * reading begin at the same message. Clients resume from their own positions, so a restarted node has no
+ * backlog of its own to deliver. The bus is ready as soon as the follower's pulls are out: nothing waits for a
+ * rebalance.
  *
  * <p>Thread-safe.
  */
@@ -58,15 +53,13 @@ public final class RocketMqBus implements Bus {
     static final String CONSUMER_GROUP = "roomcast-nodes";
     static final long HEALTH_INTERVAL_MS = 2000;
     static final long RETRY_INTERVAL_MS = 2000;
-    static final int HEARTBEAT_MS = 1000;
-    static final long ASSIGN_TIMEOUT_MS = 15_000;
 
     private final RocketMqBusConfig config;
     private final DefaultMQProducer producer;
     private final ScheduledExecutorService background;
     private final LongAdder deliveryFailures = new LongAdder();
     private final LongAdder publishRequests = new LongAdder();
-    private volatile DefaultMQPushConsumer consumer;
+    private volatile QueueFollower consumer;
     private volatile Queues queues;
     private volatile Lane[] lanes;
     private volatile String epoch;
@@ -81,8 +74,8 @@ public final class RocketMqBus implements Bus {
         this.config = config;
         this.unavailableReason = "not connected to RocketMQ at " + config.namesrv() + " yet";
         if (config.dataDir() != null) { // a publish-only bus (the SDK) keeps no offsets and leaves this alone
-            // The consumer keeps its offsets in memory (StartingOffsets); this only keeps whatever local file the
-            // RocketMQ client might still write out of the working directory. Read into a static field: set early.
+            // The node's follower keeps its offsets in memory (StartingOffsets); this only keeps whatever local file
+            // the RocketMQ client might still write out of the working directory. Read into a static field: set early.
             System.setProperty("rocketmq.client.localOffsetStoreDir", config.dataDir().resolve("offsets").toString());
         }
         this.producer = new DefaultMQProducer(config.producerGroup());
@@ -92,11 +85,6 @@ public final class RocketMqBus implements Bus {
         producer.setMaxMessageSize(config.maxMessageSize());
         producer.setRetryTimesWhenSendFailed(config.retryTimesWhenSendFailed());
         producer.setRetryTimesWhenSendAsyncFailed(config.retryTimesWhenSendFailed());
-        // The producer and the consumer share one client instance (same instance name), and its heartbeat is
-        // what tells the broker the consumer's subscription version. After a rebalance the broker refuses
-        // pulls ("subscription is not latest") until the next heartbeat: the default 30 s would stall a
-        // starting node's delivery that long.
-        producer.setHeartbeatBrokerInterval(HEARTBEAT_MS);
         this.logReader = new RocketMqLogReader(config, producer, () -> queues, () -> epoch);
         this.background = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "roomcast-bus-rocketmq");
@@ -108,6 +96,7 @@ public final class RocketMqBus implements Bus {
     @Override
     public void start(BusListener listener) {
         try {
+            ClientThreads.inline(producer);
             producer.start();
         } catch (MQClientException e) {
             throw new IllegalStateException("RocketMQ producer did not start: " + e.getErrorMessage(), e);
@@ -144,7 +133,6 @@ public final class RocketMqBus implements Bus {
                 long[] next = nextOffsets(q);
                 listener.onReady(e, next);
                 startConsumer(listener, q, next);
-                awaitQueues(q);
             }
             ready = true;
             log.info("RocketMQ bus ready: topic {} with {} queues at {}, epoch {}", config.topic(), q.size(),
@@ -192,36 +180,16 @@ public final class RocketMqBus implements Bus {
     }
 
     private void startConsumer(BusListener listener, Queues q, long[] next) throws MQClientException {
-        DefaultMQPushConsumer c = new DefaultMQPushConsumer(CONSUMER_GROUP);
-        c.setOffsetStore(new StartingOffsets(q, next));
-        c.setNamesrvAddr(config.namesrv());
-        c.setInstanceName(config.instanceName());
-        c.setHeartbeatBrokerInterval(HEARTBEAT_MS);
-        c.setMessageModel(MessageModel.BROADCASTING);
-        c.setConsumeFromWhere(ConsumeFromWhere.CONSUME_FROM_LAST_OFFSET);
-        c.setConsumeMessageBatchMaxSize(32);
-        c.setPullBatchSize(64);
-        c.subscribe(config.topic(), "*");
-        c.registerMessageListener((MessageListenerOrderly) (messages, context) -> {
-            for (MessageExt m : messages) {
-                deliver(listener, q, m);
-            }
-            return ConsumeOrderlyStatus.SUCCESS;
-        });
-        c.start();
-        this.consumer = c;
+        this.consumer = new QueueFollower(config, CONSUMER_GROUP, q, next, (partition, m) -> deliver(listener,
+                partition, m), background);
     }
 
     /**
-     * Hands one message to the node. Never throws: RocketMQ drops a broadcast message whose listener failed,
-     * so a failure here is logged and counted instead.
+     * Hands one message to the node. Never throws: a failure here is logged and counted, and the queue reads
+     * on (a broadcast message has no redelivery to fall back on).
      */
-    private void deliver(BusListener listener, Queues q, MessageExt m) {
+    private void deliver(BusListener listener, int partition, MessageExt m) {
         try {
-            int partition = q.partitionOf(new MessageQueue(m.getTopic(), m.getBrokerName(), m.getQueueId()));
-            if (partition < 0) {
-                throw new IllegalStateException("message from unknown queue " + m.getBrokerName() + "/" + m.getQueueId());
-            }
             Envelope envelope = EnvelopeCodec.decode(m.getBody());
             listener.onMessage(new Published(new Position(epoch, partition, m.getQueueOffset()), envelope,
                     m.getStoreTimestamp()));
@@ -232,32 +200,6 @@ public final class RocketMqBus implements Bus {
         }
     }
 
-    /**
-     * Waits until the consumer's first rebalance has given it every queue, so that "ready" means delivering.
-     * Nothing published meanwhile is lost either way (the consumer starts at the announced offsets); this only
-     * keeps a starting node from taking clients whose messages would then wait a second or more. If the
-     * queues don't come within {@value #ASSIGN_TIMEOUT_MS} ms the bus goes ready anyway and says so.
-     */
-    private void awaitQueues(Queues q) throws InterruptedException {
-        long start = System.nanoTime();
-        long deadline = start + TimeUnit.MILLISECONDS.toNanos(ASSIGN_TIMEOUT_MS);
-        while (ownedQueues() < q.size()) {
-            if (System.nanoTime() > deadline) {
-                log.warn("the consumer owns {} of {} queues after {} ms; going ready, their messages will follow "
-                        + "when RocketMQ's next rebalance assigns them", ownedQueues(), q.size(), ASSIGN_TIMEOUT_MS);
-                return;
-            }
-            Thread.sleep(20);
-        }
-        log.info("the consumer owns all {} queues, {} ms after it started", q.size(),
-                TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start));
-    }
-
-    private int ownedQueues() {
-        DefaultMQPushConsumer c = consumer;
-        return c == null ? 0 : c.getDefaultMQPushConsumerImpl().getRebalanceImpl().getProcessQueueTable().size();
-    }
-
     private void checkHealth() {
         Queues q = queues;
         try {
@@ -265,9 +207,19 @@ public final class RocketMqBus implements Bus {
             String stored = Epochs.read(producer, config.topic());
             if (stored != null && !stored.equals(epoch)) {
                 log.warn("the topic's epoch changed from {} to {}: starting a new history window", epoch, stored);
-                epoch = stored;
-                if (listener != null) {
-                    listener.onReady(stored, nextOffsets(q));
+                BusListener l = listener;
+                if (l != null) {
+                    // The window and the follower start again at the same offsets, as at start-up. The offsets
+                    // are read before the old follower stops: a message published in between reaches the node
+                    // twice, once under each epoch, rather than not at all. The old follower stops before the
+                    // epoch changes, so nothing it reads arrives labelled with the new one.
+                    long[] next = nextOffsets(q);
+                    stopConsumer();
+                    epoch = stored;
+                    l.onReady(stored, next);
+                    startConsumer(l, q, next);
+                } else {
+                    epoch = stored;
                 }
             }
             if (!ready) {
@@ -460,10 +412,10 @@ public final class RocketMqBus implements Bus {
     }
 
     private void stopConsumer() {
-        DefaultMQPushConsumer c = consumer;
+        QueueFollower c = consumer;
         consumer = null;
         if (c != null) {
-            c.shutdown();
+            c.close();
         }
     }
 

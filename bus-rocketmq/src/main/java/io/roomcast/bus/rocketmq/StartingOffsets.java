@@ -10,11 +10,11 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * The node's consumer offsets, in memory only, seeded with exactly the offsets the node announced in
- * {@link io.roomcast.bus.BusListener#onReady}.
+ * The {@link QueueFollower}'s offsets, in memory only, seeded with exactly the offsets the node announced in
+ * {@link io.roomcast.bus.BusListener#onReady} and moved on after each pull.
  *
- * <p>Why not RocketMQ's own store with {@code CONSUME_FROM_LAST_OFFSET}: a new broadcast consumer takes the
- * queue's newest offset when its first rebalance assigns the queue, about a second after {@code start()}.
+ * <p>Why seeded, not RocketMQ's {@code CONSUME_FROM_LAST_OFFSET}: a new broadcast push consumer took the
+ * queue's newest offset when its first rebalance assigned the queue, about a second after {@code start()}.
  * Whatever was published in between was skipped, while the node's history window already vouched for it
  * from the offsets it read at start-up: a client resuming on a freshly started node was told "nothing
  * missed" and then missed those messages. Seeding the store makes the first pull start where the window

@@ -18,7 +18,9 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -46,6 +48,7 @@ class RocketMqBusTest {
     /** Records what a node would receive. */
     static final class Recorder implements BusListener {
         final List<Published> messages = new CopyOnWriteArrayList<>();
+        final Set<String> threads = ConcurrentHashMap.newKeySet();
         volatile String epoch;
         volatile long[] next;
 
@@ -58,6 +61,7 @@ class RocketMqBusTest {
         @Override
         public void onMessage(Published message) {
             messages.add(message);
+            threads.add(Thread.currentThread().getName());
         }
     }
 
@@ -87,7 +91,7 @@ class RocketMqBusTest {
             // Both created the topic at once; their epochs converge through the NameServer.
             await().atMost(Duration.ofSeconds(10)).until(() -> a.epoch != null && a.epoch.equals(b.epoch));
             assertThat(a.next).hasSize(4);
-            // The consumers own their queues shortly after start; publish only once both receive.
+            // The followers' first pulls reach the broker shortly after start; publish only once both receive.
             await().atMost(Duration.ofSeconds(30)).until(() -> {
                 busA.publish(roomMessage("warmup", "w")).get();
                 return !a.messages.isEmpty() && !b.messages.isEmpty();
@@ -116,6 +120,9 @@ class RocketMqBusTest {
             }
             Published first = ours(a).get(0);
             assertThat(first.envelope().from()).isEqualTo("alice");
+            // Handed over by the thread that read the broker's answer: no worker group or callback pool between
+            // (ClientThreads), and no consume pool (QueueFollower).
+            assertThat(a.threads).allMatch(t -> t.startsWith("NettyClientSelector"));
             assertThat(first.envelope().contentType()).isEqualTo("text/plain");
         }
     }

@@ -1,0 +1,146 @@
+package io.roomcast.bus.rocketmq;
+
+import org.apache.rocketmq.client.consumer.DefaultMQPullConsumer;
+import org.apache.rocketmq.client.consumer.PullCallback;
+import org.apache.rocketmq.client.consumer.PullResult;
+import org.apache.rocketmq.client.exception.MQClientException;
+import org.apache.rocketmq.common.message.MessageExt;
+import org.apache.rocketmq.remoting.protocol.heartbeat.MessageModel;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * A node's consumer: follows every queue of the topic from the offsets the node announced, with one
+ * long-polling pull in flight per queue, and hands each message to the node on the thread that received the
+ * answer. The next pull of a queue goes out only after its previous answer was handed over, so each queue's
+ * messages arrive in order.
+ *
+ * <p>Why not RocketMQ's push consumer, which the bus used before. A broadcast node reads every queue from
+ * offsets it chose itself, so the push consumer's machinery was all cost:
+ * <ul>
+ *   <li>Two more thread hand-offs per message: its pull loop runs on {@code PullMessageService} and its
+ *       listener on a {@code ConsumeMessageThread} pool. With {@link ClientThreads} the whole path here runs on
+ *       the client's selector thread. On a 2-core machine each hand-off is a futex wake-up and a context switch,
+ *       and at 1k msg/s the client's threads cost more CPU than the node's own delivery.</li>
+ *   <li>Its rebalance: it starts pulling a queue only once a rebalance assigns it, a second or more after
+ *       start, so readiness had to wait for it, and a broker refuses its pulls ("subscription is not latest")
+ *       until the next heartbeat. These pulls carry their subscription ({@code "*"}), and nothing is assigned.</li>
+ * </ul>
+ *
+ * <p>{@link DefaultMQPullConsumer} is deprecated in favour of the lite pull consumer, but that one pulls
+ * synchronously on a thread per queue and hands messages over through a queue polled by yet another thread:
+ * the hand-offs again. The asynchronous {@code pullBlockIfNotFound} is the client's one public long-polling
+ * pull with a callback.
+ *
+ * <p>Thread-safe; {@link #close} stops it for good.
+ */
+@SuppressWarnings("deprecation")
+final class QueueFollower implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(QueueFollower.class);
+    /** Messages per pull at most: the broker answers with what is there, up to this many. */
+    static final int PULL_BATCH = 64;
+    /** After a failed pull (broker gone, say), that queue's next attempt waits this long. */
+    static final long RETRY_MS = 1000;
+
+    /** Receives each message with its partition, in each partition's order, never concurrently for one. */
+    interface Sink {
+        void accept(int partition, MessageExt message);
+    }
+
+    private final DefaultMQPullConsumer consumer;
+    private final Queues queues;
+    private final StartingOffsets offsets;
+    private final Sink sink;
+    private final ScheduledExecutorService retries;
+    private final AtomicBoolean failing = new AtomicBoolean();
+    private volatile boolean closed;
+
+    /**
+     * Starts following at once: {@code next[p]} is the first offset read from partition {@code p}.
+     *
+     * @param retries where failed pulls wait before they are tried again (not owned: not shut down here)
+     */
+    QueueFollower(RocketMqBusConfig config, String group, Queues queues, long[] next, Sink sink,
+                  ScheduledExecutorService retries) throws MQClientException {
+        this.queues = queues;
+        this.offsets = new StartingOffsets(queues, next);
+        this.sink = sink;
+        this.retries = retries;
+        this.consumer = new DefaultMQPullConsumer(group);
+        consumer.setNamesrvAddr(config.namesrv());
+        consumer.setInstanceName(config.instanceName());
+        consumer.setMessageModel(MessageModel.BROADCASTING);
+        consumer.setOffsetStore(offsets); // the client's own stores would read and write files; this is memory
+        ClientThreads.inline(consumer); // a client instance of its own: RocketMQ marks a pull consumer's as "STREAM"
+        consumer.start();
+        for (int p = 0; p < queues.size(); p++) {
+            pull(p, next[p]);
+        }
+    }
+
+    private void pull(int partition, long offset) {
+        if (closed) {
+            return;
+        }
+        try {
+            consumer.pullBlockIfNotFound(queues.get(partition), "*", offset, PULL_BATCH, new PullCallback() {
+                @Override
+                public void onSuccess(PullResult result) {
+                    received(partition, offset, result);
+                }
+
+                @Override
+                public void onException(Throwable failure) {
+                    failed(partition, offset, failure);
+                }
+            });
+        } catch (Exception e) {
+            failed(partition, offset, e);
+        }
+    }
+
+    private void received(int partition, long offset, PullResult result) {
+        if (closed) {
+            return;
+        }
+        if (failing.compareAndSet(true, false)) {
+            log.info("pulling from RocketMQ again");
+        }
+        switch (result.getPullStatus()) {
+            case FOUND -> result.getMsgFoundList().forEach(m -> sink.accept(partition, m));
+            case OFFSET_ILLEGAL -> log.warn("partition {}: offset {} is outside the queue (its messages expired, or "
+                    + "the broker lost them); reading on from {}", partition, offset, result.getNextBeginOffset());
+            default -> {
+                // NO_NEW_MSG: the long poll ended empty; NO_MATCHED_MSG can't happen with "*". Ask again.
+            }
+        }
+        long next = result.getNextBeginOffset();
+        offsets.updateOffset(queues.get(partition), next, false);
+        pull(partition, next);
+    }
+
+    private void failed(int partition, long offset, Throwable failure) {
+        if (closed) {
+            return;
+        }
+        if (failing.compareAndSet(false, true)) {
+            log.warn("a pull from RocketMQ failed ({}); every queue retries each {} ms until it works",
+                    failure.toString(), RETRY_MS);
+        }
+        try {
+            retries.schedule(() -> pull(partition, offset), RETRY_MS, TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.RejectedExecutionException shuttingDown) {
+            // the bus is closing
+        }
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        consumer.shutdown();
+    }
+}
