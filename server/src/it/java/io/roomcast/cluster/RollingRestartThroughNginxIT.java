@@ -11,6 +11,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -71,9 +72,17 @@ class RollingRestartThroughNginxIT {
             for (int i = 0; i < 3; i++) {
                 pumpFor(clients, Duration.ofSeconds(2));
                 nodes[i].process().destroy(); // SIGTERM
-                long stopDeadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+                long stopStart = System.nanoTime();
+                java.util.concurrent.CompletableFuture<Long> exitedAt = nodes[i].process().onExit()
+                        .thenApply(p -> System.nanoTime());
+                long stopDeadline = stopStart + Duration.ofSeconds(10).toNanos();
                 while (nodes[i].process().isAlive() && System.nanoTime() < stopDeadline) {
                     pumpFor(clients, Duration.ofMillis(100));
+                }
+                System.out.printf("node %d: %s%n", i, exitedAt.isDone() ? "exited " + TimeUnit.NANOSECONDS.toMillis(
+                        exitedAt.join() - stopStart) + " ms after SIGTERM" : "still running 10 s after SIGTERM");
+                if (nodes[i].process().isAlive()) { // what it is stuck on, since CI keeps the build output only
+                    System.out.println(threadDump(nodes[i].process().pid()));
                 }
                 assertThat(nodes[i].process().isAlive()).as("node %d exits within its drain timeout", i).isFalse();
                 nodes[i] = start(i, ports[i], namesrv);
@@ -129,6 +138,19 @@ class RollingRestartThroughNginxIT {
     private static int freePort() throws Exception {
         try (ServerSocket s = new ServerSocket(0)) {
             return s.getLocalPort();
+        }
+    }
+
+    /** The threads of a stuck process ({@code jcmd Thread.print}), or why there are none. */
+    static String threadDump(long pid) {
+        try {
+            Process jcmd = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "jcmd").toString(),
+                    Long.toString(pid), "Thread.print").redirectErrorStream(true).start();
+            String out = new String(jcmd.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            jcmd.waitFor(20, TimeUnit.SECONDS);
+            return "threads of process " + pid + ":\n" + out;
+        } catch (Exception e) {
+            return "no thread dump of process " + pid + ": " + e;
         }
     }
 }
