@@ -11,7 +11,6 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -82,7 +81,7 @@ class RollingRestartThroughNginxIT {
                 System.out.printf("node %d: %s%n", i, exitedAt.isDone() ? "exited " + TimeUnit.NANOSECONDS.toMillis(
                         exitedAt.join() - stopStart) + " ms after SIGTERM" : "still running 10 s after SIGTERM");
                 if (nodes[i].process().isAlive()) { // what it is stuck on, since CI keeps the build output only
-                    System.out.println(threadDump(nodes[i].process().pid()));
+                    System.out.println(nodes[i].threadDump());
                 }
                 assertThat(nodes[i].process().isAlive()).as("node %d exits within its drain timeout", i).isFalse();
                 nodes[i] = start(i, ports[i], namesrv);
@@ -138,19 +137,6 @@ class RollingRestartThroughNginxIT {
     private static int freePort() throws Exception {
         try (ServerSocket s = new ServerSocket(0)) {
             return s.getLocalPort();
-        }
-    }
-
-    /** The threads of a stuck process ({@code jcmd Thread.print}), or why there are none. */
-    static String threadDump(long pid) {
-        try {
-            Process jcmd = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "jcmd").toString(),
-                    Long.toString(pid), "Thread.print").redirectErrorStream(true).start();
-            String out = new String(jcmd.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
-            jcmd.waitFor(20, TimeUnit.SECONDS);
-            return "threads of process " + pid + ":\n" + out;
-        } catch (Exception e) {
-            return "no thread dump of process " + pid + ": " + e;
         }
     }
 }

@@ -102,7 +102,11 @@ public final class NodeProcess implements AutoCloseable {
     }
 
     private static String javaBin() {
-        return Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        return jdkTool("java");
+    }
+
+    private static String jdkTool(String name) {
+        return Path.of(System.getProperty("java.home"), "bin", name).toString();
     }
 
     /**
@@ -115,6 +119,19 @@ public final class NodeProcess implements AutoCloseable {
             return String.join(System.lineSeparator(), all.subList(Math.max(0, all.size() - lines), all.size()));
         } catch (IOException e) {
             return "(no log: " + e + ")";
+        }
+    }
+
+    /** The node's threads ({@code jcmd Thread.print}), for a test to print when the node is stuck; or why not. */
+    public String threadDump() {
+        try {
+            Process jcmd = new ProcessBuilder(jdkTool("jcmd"), Long.toString(process.pid()), "Thread.print")
+                    .redirectErrorStream(true).start();
+            String out = new String(jcmd.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            jcmd.waitFor(20, TimeUnit.SECONDS);
+            return "threads of node " + id + ":" + System.lineSeparator() + out;
+        } catch (Exception e) {
+            return "no thread dump of node " + id + ": " + e;
         }
     }
 

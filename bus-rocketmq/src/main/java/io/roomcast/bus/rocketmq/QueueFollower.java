@@ -9,6 +9,7 @@ import org.apache.rocketmq.remoting.protocol.heartbeat.MessageModel;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -17,7 +18,15 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * A node's consumer: follows every queue of the topic from the offsets the node announced, with one
  * long-polling pull in flight per queue, and hands each message to the node on the thread that received the
  * answer. The next pull of a queue goes out only after its previous answer was handed over, so each queue's
- * messages arrive in order.
+ * messages arrive in order. Each pull names the offset it wants, so the follower carries its offsets from one
+ * pull to the next and never reads them back from an offset store.
+ *
+ * <p>Why start at the announced offsets, not at RocketMQ's {@code CONSUME_FROM_LAST_OFFSET}: a new broadcast
+ * push consumer took the queue's newest offset when its first rebalance assigned the queue, about a second
+ * after {@code start()}. Whatever was published in between was skipped, while the node's history window already
+ * vouched for it from the offsets it read at start-up: a client resuming on a freshly started node was told
+ * "nothing missed" and then missed those messages. Starting at the announced offsets makes the window and the
+ * reading agree by construction.
  *
  * <p>Why not RocketMQ's push consumer, which the bus used before. A broadcast node reads every queue from
  * offsets it chose itself, so the push consumer's machinery was all cost:
@@ -53,7 +62,6 @@ final class QueueFollower implements AutoCloseable {
 
     private final DefaultMQPullConsumer consumer;
     private final Queues queues;
-    private final StartingOffsets offsets;
     private final Sink sink;
     private final ScheduledExecutorService retries;
     private final AtomicBoolean failing = new AtomicBoolean();
@@ -67,14 +75,13 @@ final class QueueFollower implements AutoCloseable {
     QueueFollower(RocketMqBusConfig config, String group, Queues queues, long[] next, Sink sink,
                   ScheduledExecutorService retries) throws MQClientException {
         this.queues = queues;
-        this.offsets = new StartingOffsets(queues, next);
         this.sink = sink;
         this.retries = retries;
         this.consumer = new DefaultMQPullConsumer(group);
         consumer.setNamesrvAddr(config.namesrv());
         consumer.setInstanceName(config.instanceName());
         consumer.setMessageModel(MessageModel.BROADCASTING);
-        consumer.setOffsetStore(offsets); // the client's own stores would read and write files; this is memory
+        consumer.setOffsetStore(new StartingOffsets(queues, next)); // the client's own stores use files
         ClientThreads.inline(consumer); // a client instance of its own: RocketMQ marks a pull consumer's as "STREAM"
         consumer.start();
         for (int p = 0; p < queues.size(); p++) {
@@ -118,9 +125,7 @@ final class QueueFollower implements AutoCloseable {
                 // NO_NEW_MSG: the long poll ended empty; NO_MATCHED_MSG can't happen with "*". Ask again.
             }
         }
-        long next = result.getNextBeginOffset();
-        offsets.updateOffset(queues.get(partition), next, false);
-        pull(partition, next);
+        pull(partition, result.getNextBeginOffset());
     }
 
     private void failed(int partition, long offset, Throwable failure) {
@@ -133,7 +138,7 @@ final class QueueFollower implements AutoCloseable {
         }
         try {
             retries.schedule(() -> pull(partition, offset), RETRY_MS, TimeUnit.MILLISECONDS);
-        } catch (java.util.concurrent.RejectedExecutionException shuttingDown) {
+        } catch (RejectedExecutionException shuttingDown) {
             // the bus is closing
         }
     }

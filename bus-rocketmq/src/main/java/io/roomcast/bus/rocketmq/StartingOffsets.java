@@ -10,15 +10,10 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * The {@link QueueFollower}'s offsets, in memory only, seeded with exactly the offsets the node announced in
- * {@link io.roomcast.bus.BusListener#onReady} and moved on after each pull.
- *
- * <p>Why seeded, not RocketMQ's {@code CONSUME_FROM_LAST_OFFSET}: a new broadcast push consumer took the
- * queue's newest offset when its first rebalance assigned the queue, about a second after {@code start()}.
- * Whatever was published in between was skipped, while the node's history window already vouched for it
- * from the offsets it read at start-up: a client resuming on a freshly started node was told "nothing
- * missed" and then missed those messages. Seeding the store makes the first pull start where the window
- * starts, so the two agree by construction.
+ * The offset store of the {@link QueueFollower}'s pull consumer: in memory only, so that the client reads and
+ * writes no offset files. It holds the offsets the follower started from, the ones the node announced in
+ * {@link io.roomcast.bus.BusListener#onReady}. The follower itself never reads them back: each of its pulls
+ * names its offset.
  *
  * <p>Nothing is persisted: a node never needs its own offsets back, because clients resume from their own
  * positions (see {@link RocketMqBus}).
@@ -61,7 +56,7 @@ final class StartingOffsets implements OffsetStore {
     public void persist(MessageQueue mq) {
     }
 
-    /** Kept: a queue taken away and given back must resume where it stopped, not at the newest offset. */
+    /** Kept: nothing here needs forgetting (a queue the client's rebalance drops is still followed). */
     @Override
     public void removeOffset(MessageQueue mq) {
     }
