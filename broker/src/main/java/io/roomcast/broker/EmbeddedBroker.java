@@ -55,6 +55,13 @@ public final class EmbeddedBroker implements AutoCloseable {
         // Embedded code must set this itself (NamesrvStartup and BrokerStartup do); without it the broker
         // registers with no topics.
         System.setProperty(RemotingCommand.REMOTING_VERSION_KEY, Integer.toString(MQVersion.CURRENT_VERSION));
+        // Answer in RocketMQ's binary header encoding rather than JSON, as the nodes ask (their RemotingHeaders):
+        // the broker answers every send and every pull, and JSON headers are most of what it allocates per
+        // request. Read once into a static field, so set before the first RemotingCommand; an operator's wins.
+        if (System.getProperty(RemotingCommand.SERIALIZE_TYPE_PROPERTY) == null
+                && System.getenv(RemotingCommand.SERIALIZE_TYPE_ENV) == null) {
+            System.setProperty(RemotingCommand.SERIALIZE_TYPE_PROPERTY, "ROCKETMQ");
+        }
         Files.createDirectories(dir);
         int nsPort = namesrvPort != 0 ? namesrvPort : freePort();
         int bPort = brokerPort != 0 ? brokerPort : freeBrokerPort();

@@ -7,6 +7,13 @@ import io.roomcast.bus.MessageTooLargeException;
 import io.roomcast.bus.Position;
 import io.roomcast.bus.Published;
 import io.roomcast.bus.Stream;
+import org.apache.rocketmq.client.producer.DefaultMQProducer;
+import org.apache.rocketmq.client.producer.SendResult;
+import org.apache.rocketmq.client.producer.SendStatus;
+import org.apache.rocketmq.common.message.Message;
+import org.apache.rocketmq.remoting.RPCHook;
+import org.apache.rocketmq.remoting.protocol.RemotingCommand;
+import org.apache.rocketmq.remoting.protocol.SerializeType;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -224,6 +231,43 @@ class RocketMqBusTest {
             assertThatThrownBy(() -> bus.publish(roomMessage("r", "x")).get())
                     .hasCauseInstanceOf(BusUnavailableException.class);
         }
+    }
+
+    /**
+     * Nodes and the local broker speak RocketMQ's binary headers, not JSON (see {@link RemotingHeaders}): both
+     * directions of a probe client's route lookup and send, in the JVM a bus was created in.
+     */
+    @Test
+    void requestsAndAnswersUseBinaryHeaders() throws Exception {
+        List<SerializeType> requests = new CopyOnWriteArrayList<>();
+        List<SerializeType> answers = new CopyOnWriteArrayList<>();
+        RPCHook probe = new RPCHook() {
+            @Override
+            public void doBeforeRequest(String remoteAddr, RemotingCommand request) {
+                requests.add(request.getSerializeTypeCurrentRPC());
+            }
+
+            @Override
+            public void doAfterResponse(String remoteAddr, RemotingCommand request, RemotingCommand response) {
+                answers.add(response.getSerializeTypeCurrentRPC());
+            }
+        };
+        try (RocketMqBus bus = bus("t-binary", "node-h", 1 << 20)) {
+            bus.startPublishing(); // creates the topic
+            await().atMost(Duration.ofSeconds(30)).until(bus::isReady);
+            DefaultMQProducer producer = new DefaultMQProducer("probe", probe);
+            producer.setNamesrvAddr(broker.namesrv());
+            producer.setInstanceName("probe");
+            producer.start();
+            try {
+                SendResult sent = producer.send(new Message("t-binary", new byte[] {1}));
+                assertThat(sent.getSendStatus()).isEqualTo(SendStatus.SEND_OK);
+            } finally {
+                producer.shutdown();
+            }
+        }
+        assertThat(requests).isNotEmpty().containsOnly(SerializeType.ROCKETMQ);
+        assertThat(answers).isNotEmpty().containsOnly(SerializeType.ROCKETMQ);
     }
 
     @Test

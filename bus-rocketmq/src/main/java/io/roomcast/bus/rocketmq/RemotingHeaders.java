@@ -1,0 +1,29 @@
+package io.roomcast.bus.rocketmq;
+
+import org.apache.rocketmq.remoting.protocol.RemotingCommand;
+
+/**
+ * The RocketMQ client writes every request's header (a send, each pull) as JSON unless told otherwise, and
+ * decodes each JSON answer through fastjson: in a JFR allocation profile of a clustered node at 1k msg/s,
+ * JSON headers were about a fifth of everything the node allocated. RocketMQ's own binary header encoding
+ * ({@code ROCKETMQ}) writes the send and pull headers field by field instead. Every RocketMQ broker and
+ * client reads both encodings (each frame names its own), so this changes nothing for the other side.
+ *
+ * <p>The client reads the choice once, into a static field, when its {@code RemotingCommand} class is first
+ * used: {@link #preferBinary} must run before that, which is why {@link RocketMqBus} calls it from its static
+ * initializer. An operator's own choice ({@code -Drocketmq.serialize.type} or
+ * {@code ROCKETMQ_SERIALIZE_TYPE}) wins.
+ */
+final class RemotingHeaders {
+    static final String BINARY = "ROCKETMQ";
+
+    private RemotingHeaders() {
+    }
+
+    static void preferBinary() {
+        if (System.getProperty(RemotingCommand.SERIALIZE_TYPE_PROPERTY) == null
+                && System.getenv(RemotingCommand.SERIALIZE_TYPE_ENV) == null) {
+            System.setProperty(RemotingCommand.SERIALIZE_TYPE_PROPERTY, BINARY);
+        }
+    }
+}
