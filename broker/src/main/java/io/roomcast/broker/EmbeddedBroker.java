@@ -90,6 +90,14 @@ public final class EmbeddedBroker implements AutoCloseable {
         NettyServerConfig brokerServer = new NettyServerConfig();
         brokerServer.setBindAddress("127.0.0.1");
         brokerServer.setListenPort(bPort);
+        // Two hand-offs fewer per request. By default every request is decoded on a separate "codec" thread
+        // group after its selector read it, and every pull's messages are copied from the commit log into a
+        // heap array. A local broker serves a few nodes, and a selector thread decodes their requests as fast,
+        // without a thread switch; pulled messages go from the page cache to the socket instead of through the
+        // heap. Measured in three A/B pairs of the bench's cluster step (1k msg/s, two nodes): the broker took
+        // 42-50 % of a core instead of 51-58 %. Both are broker.conf settings an operator's broker can use too.
+        brokerServer.setServerNettyWorkerGroupEnable(false);
+        brokerConfig.setTransferMsgByHeap(false);
         MessageStoreConfig store = new MessageStoreConfig();
         store.setStorePathRootDir(dir.resolve("store").toString());
         store.setStorePathCommitLog(dir.resolve("store/commitlog").toString());
