@@ -270,10 +270,7 @@ class RocketMqBusTest {
      */
     @Test
     void theLocalBrokerSkipsTheCodecThreadsAndTheHeapCopy() throws Exception {
-        DefaultMQProducer producer = new DefaultMQProducer("probe-config");
-        producer.setNamesrvAddr(broker.namesrv());
-        producer.setInstanceName("probe-config");
-        producer.start();
+        DefaultMQProducer producer = probe("probe-config", null);
         try {
             Properties config = producer.getDefaultMQProducerImpl().getMqClientFactory().getMQClientAPIImpl()
                     .getBrokerConfig("127.0.0.1:" + broker.brokerPort(), 5000);
@@ -286,16 +283,22 @@ class RocketMqBusTest {
 
     /** Sends one message to the topic with a plain RocketMQ producer, as a node's own producer would. */
     private static void probeSend(String topic, RPCHook hook) throws Exception {
-        DefaultMQProducer producer = new DefaultMQProducer("probe", hook);
-        producer.setNamesrvAddr(broker.namesrv());
-        producer.setInstanceName("probe");
-        producer.start();
+        DefaultMQProducer producer = probe("probe", hook);
         try {
             SendResult sent = producer.send(new Message(topic, new byte[] {1}));
             assertThat(sent.getSendStatus()).isEqualTo(SendStatus.SEND_OK);
         } finally {
             producer.shutdown();
         }
+    }
+
+    /** A started plain RocketMQ producer on the test broker, in a client instance of its own. */
+    private static DefaultMQProducer probe(String name, RPCHook hook) throws Exception {
+        DefaultMQProducer producer = new DefaultMQProducer(name, hook);
+        producer.setNamesrvAddr(broker.namesrv());
+        producer.setInstanceName(name);
+        producer.start();
+        return producer;
     }
 
     @Test
