@@ -2,6 +2,7 @@ package io.roomcast.cli;
 
 import io.roomcast.config.ConfigException;
 import io.roomcast.config.ConfigSources;
+import io.roomcast.failure.FatalErrors;
 import picocli.CommandLine;
 
 import java.io.PrintWriter;
@@ -18,6 +19,7 @@ public final class Main {
     }
 
     public static void main(String[] args) {
+        FatalErrors.installDefaultHandler();
         productionLeakDetection();
         int code = run(args, System.getenv(), new PrintWriter(System.out, true), new PrintWriter(System.err, true));
         System.exit(code);

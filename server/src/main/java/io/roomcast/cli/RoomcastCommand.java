@@ -2,8 +2,8 @@ package io.roomcast.cli;
 
 import io.roomcast.config.ConfigSources;
 import io.roomcast.config.Settings;
+import io.roomcast.failure.FatalErrors;
 import io.roomcast.node.Node;
-import io.roomcast.transport.RoomcastServer;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -36,23 +36,49 @@ public final class RoomcastCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         LogFormats.apply(settings.logFormat);
         settings.validate();
-        Node node = new Node(settings, Node.busFor(settings));
-        RoomcastServer server = new RoomcastServer(node).start();
+        Node node = new Node(settings, Node.busFor(settings)).start();
         CountDownLatch stopped = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            server.drain();
-            stopped.countDown();
-        }, "roomcast-shutdown"));
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> drainWithin(node, stopped), "roomcast-shutdown"));
         var out = spec.commandLine().getOut();
-        out.println("Roomcast " + Node.VERSION + " node " + node.id() + " listening on port " + server.port());
-        out.println("  WebSocket (STOMP):  ws://" + displayHost() + ":" + server.port() + "/ws");
-        out.println("  HTTP API:           http://" + displayHost() + ":" + server.port() + "/api");
+        out.println("Roomcast " + Node.VERSION + " node " + node.id() + " listening on port " + node.port());
+        out.println("  WebSocket (STOMP):  ws://" + displayHost() + ":" + node.port() + "/ws");
+        out.println("  HTTP API:           http://" + displayHost() + ":" + node.port() + "/api");
+        if (node.monitoringPort() != null) {
+            out.println("  Metrics:            http://" + displayHost() + ":" + node.monitoringPort() + "/metrics");
+        }
         if (node.apiKeyGenerated()) {
             out.println("  API key (generated, pass --api-key to choose one): " + node.apiKey());
         }
         out.flush();
         stopped.await();
         return 0;
+    }
+
+    /**
+     * SIGTERM: drains, and ends the process at the drain timeout (plus a second for the logs) whatever state
+     * the drain is in, so that a stuck client, bus or loop can't keep a stopping node alive.
+     */
+    private void drainWithin(Node node, CountDownLatch stopped) {
+        Thread watchdog = new Thread(() -> {
+            try {
+                Thread.sleep(settings.drainTimeout.toMillis() + 1000);
+                System.err.println("roomcast: the drain did not finish within --drain-timeout; exiting");
+                Runtime.getRuntime().halt(1);
+            } catch (InterruptedException finished) {
+                // the drain ended in time
+            }
+        }, "roomcast-drain-deadline");
+        watchdog.setDaemon(true);
+        watchdog.start();
+        try {
+            node.drain();
+        } catch (RuntimeException | Error e) {
+            FatalErrors.haltIfFatal(e);
+            System.err.println("roomcast: drain failed: " + e);
+        } finally {
+            watchdog.interrupt();
+            stopped.countDown();
+        }
     }
 
     private String displayHost() {

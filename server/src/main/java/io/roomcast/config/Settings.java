@@ -1,7 +1,6 @@
 package io.roomcast.config;
 
 import io.roomcast.history.HistoryWindow;
-import io.roomcast.session.Destination;
 import io.roomcast.stomp.StompLimits;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -18,7 +17,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
-import io.roomcast.transport.TrustedProxies;
+import io.roomcast.limits.TrustedProxies;
 
 /**
  * Every setting of a node. Picocli fills it from flags, {@code ROOMCAST_*} variables and the config file
@@ -35,6 +34,11 @@ public final class Settings {
     public enum LogFormat { text, json }
 
     private static final Logger log = LoggerFactory.getLogger(Settings.class);
+
+    public static final int DEFAULT_MAX_ROOM_LENGTH = 64;
+    public static final int DEFAULT_OUTBOUND_QUEUE_BYTES = 1024 * 1024;
+    public static final long DEFAULT_HISTORY_MAX_BYTES = 64L * 1024 * 1024;
+    public static final int DEFAULT_MAX_HTTP_CONNECTIONS_PER_IP = 64;
 
     @Option(names = "--config", paramLabel = "FILE", description = "YAML file of settings, keys as the long flags without '--'.")
     public Path config;
@@ -138,11 +142,38 @@ public final class Settings {
     @Option(names = "--log-format", defaultValue = "text", description = "Log lines as text or json (one JSON object per line, with the session id). Default: ${DEFAULT-VALUE}.")
     public LogFormat logFormat;
 
-    @Option(names = "--max-room-length", defaultValue = "" + Destination.DEFAULT_MAX_ROOM_LENGTH, description = "Longest room id. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--max-room-length", defaultValue = "" + DEFAULT_MAX_ROOM_LENGTH, description = "Longest room id. Default: ${DEFAULT-VALUE}.")
     public int maxRoomLength;
 
-    @Option(names = "--outbound-queue-bytes", defaultValue = "1048576", description = "Bytes queued for one slow client before it is disconnected. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--outbound-queue-bytes", defaultValue = "" + DEFAULT_OUTBOUND_QUEUE_BYTES, description = "Bytes one WebSocket connection may have waiting to be written: deliveries, replays, refusals, receipts and presence answers alike. Past it the node stops reading the client and pauses its replays; a connection still past it after --slow-consumer-grace, or twice past it, is closed as a slow consumer. Default: ${DEFAULT-VALUE}.")
     public int outboundQueueBytes;
+
+    @Option(names = "--slow-consumer-grace", defaultValue = "5s", converter = DurationConverter.class, description = "How long a connection may stay past --outbound-queue-bytes (or take to accept its close) before it is cut. Default: ${DEFAULT-VALUE}.")
+    public Duration slowConsumerGrace;
+
+    @Option(names = "--http-idle-timeout", defaultValue = "30s", converter = DurationConverter.class, description = "A keep-alive HTTP connection with no request in progress for this long is closed. Default: ${DEFAULT-VALUE}.")
+    public Duration httpIdleTimeout;
+
+    @Option(names = "--http-header-timeout", defaultValue = "10s", converter = DurationConverter.class, description = "Time from a connection's first byte, or a request's, to the end of that request's headers. Default: ${DEFAULT-VALUE}.")
+    public Duration httpHeaderTimeout;
+
+    @Option(names = "--http-body-timeout", defaultValue = "30s", converter = DurationConverter.class, description = "Time from the end of a request's headers to the end of its body. Default: ${DEFAULT-VALUE}.")
+    public Duration httpBodyTimeout;
+
+    @Option(names = "--max-http-connections-per-ip", defaultValue = "" + DEFAULT_MAX_HTTP_CONNECTIONS_PER_IP, description = "Connections from one client address (X-Forwarded-For from --trusted-proxies) that have made an HTTP request other than a WebSocket upgrade; past it, 429. Default: ${DEFAULT-VALUE}.")
+    public int maxHttpConnectionsPerIp;
+
+    @Option(names = "--metrics-min-interval", defaultValue = "1s", converter = DurationConverter.class, description = "/metrics is rendered at most once per this interval; scrapes in between get the last rendering. Default: ${DEFAULT-VALUE}.")
+    public Duration metricsMinInterval;
+
+    @Option(names = "--metrics-port", paramLabel = "PORT", description = "Serve /metrics (and the health checks) on this port instead of the main one. Default: the main port.")
+    public Integer metricsPort;
+
+    @Option(names = "--metrics-key", description = "Bearer key that /metrics asks for. Default: none (keep the port private, as deploy/nginx/roomcast.conf does).")
+    public String metricsKey;
+
+    @Option(names = "--loop-stall-timeout", defaultValue = "2s", converter = DurationConverter.class, description = "Readiness turns 503 while an event loop has not run a probe task for this long. Default: ${DEFAULT-VALUE}.")
+    public Duration loopStallTimeout;
 
     @Option(names = "--http-max-body-bytes", defaultValue = "131072", description = "Largest HTTP request body. Default: ${DEFAULT-VALUE}.")
     public int httpMaxBodyBytes;
@@ -173,6 +204,9 @@ public final class Settings {
 
     @Option(names = "--history-max-messages", defaultValue = "" + HistoryWindow.DEFAULT_MAX_MESSAGES, description = "Messages kept per partition for resume. Default: ${DEFAULT-VALUE}.")
     public int historyMaxMessages;
+
+    @Option(names = "--history-max-bytes", defaultValue = "" + DEFAULT_HISTORY_MAX_BYTES, description = "Bytes the resume window may hold over all partitions (estimated from each message's size); the oldest messages go first. Default: ${DEFAULT-VALUE}.")
+    public long historyMaxBytes;
 
     @Option(names = "--history-max-age", defaultValue = "5m", converter = DurationConverter.class, description = "Age after which messages leave the resume window. Default: ${DEFAULT-VALUE}.")
     public Duration historyMaxAge;
@@ -244,12 +278,30 @@ public final class Settings {
         range("--outbound-queue-bytes", outboundQueueBytes, 4096, Integer.MAX_VALUE);
         range("--http-max-body-bytes", httpMaxBodyBytes, 1024, 64 * 1024 * 1024);
         range("--history-max-messages", historyMaxMessages, 0, 10_000_000);
+        range("--history-max-bytes", historyMaxBytes, 0, Long.MAX_VALUE);
+        range("--max-http-connections-per-ip", maxHttpConnectionsPerIp, 1, 10_000_000);
+        if (metricsPort != null) {
+            range("--metrics-port", metricsPort, 0, 65535);
+            if (metricsPort != 0 && metricsPort == port) {
+                throw new ConfigException("--metrics-port: must differ from --port (" + port + ")");
+            }
+        }
+        if (metricsKey != null && metricsKey.length() < 16) {
+            throw new ConfigException("--metrics-key: must be at least 16 characters, got " + metricsKey.length());
+        }
+        positive("--slow-consumer-grace", slowConsumerGrace);
+        positive("--http-idle-timeout", httpIdleTimeout);
+        positive("--http-header-timeout", httpHeaderTimeout);
+        positive("--http-body-timeout", httpBodyTimeout);
+        notNegative("--metrics-min-interval", metricsMinInterval);
+        if (loopStallTimeout.toMillis() < 100) {
+            throw new ConfigException("--loop-stall-timeout: must be at least 100ms, got "
+                    + DurationConverter.format(loopStallTimeout));
+        }
         notNegative("--heartbeat-send", heartbeatSend);
         notNegative("--heartbeat-receive", heartbeatReceive);
         notNegative("--history-max-age", historyMaxAge);
-        if (connectTimeout.isNegative() || connectTimeout.isZero()) {
-            throw new ConfigException("--connect-timeout: must be positive, got " + DurationConverter.format(connectTimeout));
-        }
+        positive("--connect-timeout", connectTimeout);
         if (heartbeatTolerance < 1.0 || heartbeatTolerance > 100) {
             throw new ConfigException("--heartbeat-tolerance: must be between 1.0 and 100, got " + heartbeatTolerance);
         }
@@ -276,9 +328,7 @@ public final class Settings {
             throw new ConfigException("--node-timeout: must be at least twice --node-heartbeat ("
                     + DurationConverter.format(nodeHeartbeat) + "), got " + DurationConverter.format(nodeTimeout));
         }
-        if (busSendTimeout.isNegative() || busSendTimeout.isZero()) {
-            throw new ConfigException("--bus-send-timeout: must be positive, got " + DurationConverter.format(busSendTimeout));
-        }
+        positive("--bus-send-timeout", busSendTimeout);
         if (!topic.matches("[A-Za-z0-9_%|-]{1,127}")) {
             throw new ConfigException("--topic: use 1 to 127 letters, digits or _ - % |, got '" + topic + "'");
         }
@@ -369,6 +419,12 @@ public final class Settings {
     private static void range(String name, double value, long min, long max) {
         if (!(value >= min && value <= max)) {
             throw new ConfigException(name + ": must be between " + min + " and " + max + ", got " + value);
+        }
+    }
+
+    private static void positive(String name, Duration d) {
+        if (d.isNegative() || d.isZero()) {
+            throw new ConfigException(name + ": must be positive, got " + DurationConverter.format(d));
         }
     }
 

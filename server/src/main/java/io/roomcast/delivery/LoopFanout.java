@@ -2,8 +2,7 @@ package io.roomcast.delivery;
 
 import io.netty.channel.EventLoop;
 import io.netty.util.internal.PlatformDependent;
-import io.roomcast.session.Session;
-import io.roomcast.session.Subscription;
+import io.roomcast.failure.FatalErrors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -30,10 +29,10 @@ public final class LoopFanout {
     static final int MAX_DRAIN_BATCH = 256;
 
     private final EventLoop loop;
-    private final Map<String, List<Subscription>> byStream = new HashMap<>();
+    private final Map<String, List<Subscriber>> byStream = new HashMap<>();
     private final Queue<EncodedMessage> pending = PlatformDependent.newMpscQueue();
     private final AtomicBoolean scheduled = new AtomicBoolean();
-    private final List<Session> touched = new ArrayList<>();
+    private final List<Outbound> touched = new ArrayList<>();
     private final SharedFrames frames = new SharedFrames();
     private final Runnable drainTask = this::drain;
     /** Deliveries of the current drain, added to {@link #delivered} once per drain (not once per socket). */
@@ -49,14 +48,14 @@ public final class LoopFanout {
     }
 
     /** Adds a subscriber; call on this loop. */
-    public void add(Subscription subscription) {
+    public void add(Subscriber subscription) {
         byStream.computeIfAbsent(subscription.stream().key(), k -> new ArrayList<>(4)).add(subscription);
     }
 
     /** Removes a subscriber; call on this loop. */
-    public void remove(Subscription subscription) {
+    public void remove(Subscriber subscription) {
         String key = subscription.stream().key();
-        List<Subscription> subs = byStream.get(key);
+        List<Subscriber> subs = byStream.get(key);
         if (subs != null && subs.remove(subscription) && subs.isEmpty()) {
             byStream.remove(key);
         }
@@ -96,7 +95,8 @@ public final class LoopFanout {
         for (int n = 0; n < MAX_DRAIN_BATCH && (message = pending.poll()) != null; n++) {
             try {
                 deliver(message);
-            } catch (RuntimeException e) {
+            } catch (RuntimeException | Error e) {
+                FatalErrors.haltIfFatal(e);
                 log.error("delivery of {} failed", message.message().position(), e);
             } finally {
                 message.release();
@@ -104,8 +104,8 @@ public final class LoopFanout {
         }
         delivered.add(written);
         written = 0;
-        for (Session session : touched) {
-            session.flushDeliveries();
+        for (Outbound out : touched) {
+            out.flushDeliveries();
         }
         touched.clear();
         if (!pending.isEmpty() && scheduled.compareAndSet(false, true)) {
@@ -114,18 +114,18 @@ public final class LoopFanout {
     }
 
     private void deliver(EncodedMessage message) {
-        List<Subscription> subs = byStream.get(message.message().stream().key());
+        List<Subscriber> subs = byStream.get(message.message().stream().key());
         if (subs == null) {
             return;
         }
         frames.reset(message);
         try {
             for (int i = 0; i < subs.size(); i++) {
-                Subscription sub = subs.get(i);
-                if (sub.session().deliver(sub, message, frames)) {
+                Subscriber sub = subs.get(i);
+                if (sub.deliver(message, frames)) {
                     written++;
-                    if (sub.session().claimFlush()) {
-                        touched.add(sub.session());
+                    if (sub.outbound().claimFlush()) {
+                        touched.add(sub.outbound());
                     }
                 }
             }

@@ -13,7 +13,8 @@ import java.util.Arrays;
  *
  * <p>The frame is complete WebSocket bytes (header, the subscription's prefix, the shared tail), written to the
  * socket as a plain buffer; Netty's WebSocket encoder passes buffers through untouched. Server frames are not
- * masked, so every receiver can take the same bytes.
+ * masked, so every receiver can take the same bytes. {@link #frame} makes every other frame the node writes
+ * the same way.
  *
  * <p>Used by one loop at a time; not thread-safe.
  */
@@ -33,7 +34,7 @@ public final class SharedFrames {
         if (frame == null || (prefix != this.prefix && !Arrays.equals(prefix, this.prefix))) {
             release();
             this.prefix = prefix;
-            this.frame = encode(alloc, message.isText(), prefix, message.tail());
+            this.frame = frame(alloc, message.isText(), prefix, message.tail());
         }
         return frame.retainedDuplicate();
     }
@@ -46,8 +47,11 @@ public final class SharedFrames {
         }
     }
 
-    /** One unmasked WebSocket data frame (FIN set) carrying {@code prefix} then {@code tail}. */
-    static ByteBuf encode(ByteBufAllocator alloc, boolean text, byte[] prefix, ByteBuf tail) {
+    /**
+     * One unmasked WebSocket data frame (FIN set) carrying {@code prefix} then {@code tail}: the node's one
+     * framer, for live, replayed and server-made frames alike. {@code tail} is read, not released.
+     */
+    public static ByteBuf frame(ByteBufAllocator alloc, boolean text, byte[] prefix, ByteBuf tail) {
         int length = prefix.length + tail.readableBytes();
         int header = length <= 125 ? 2 : length <= 0xFFFF ? 4 : 10;
         ByteBuf buf = alloc.directBuffer(header + length);

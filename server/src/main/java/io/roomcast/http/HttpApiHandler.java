@@ -15,9 +15,8 @@ import io.roomcast.metrics.NodeMetrics;
 import io.roomcast.bus.BusUnavailableException;
 import io.roomcast.bus.Envelope;
 import io.roomcast.bus.Position;
-import io.roomcast.node.Node;
+import io.roomcast.failure.FatalErrors;
 import io.roomcast.room.Refusal;
-import io.roomcast.session.Channels;
 import io.roomcast.session.Destination;
 
 import java.nio.charset.StandardCharsets;
@@ -30,25 +29,33 @@ import java.util.concurrent.CompletionException;
 import io.roomcast.bus.MessageTooLargeException;
 
 /**
- * The publish/admin HTTP API, health checks. Routes are matched on path segments; each route is one short
- * method. Every failure becomes an {@link ApiException} and is answered in one place.
+ * The publish/admin HTTP API, health checks, metrics and the demo page. Routes are matched on path segments;
+ * each route is one short method. Every failure becomes an {@link ApiException} and is answered in one place.
  *
- * <p>Sharable and thread-safe: it holds no per-connection state.
+ * <p>Sharable and thread-safe: it holds no per-connection state. One instance serves the main port; with
+ * {@code --metrics-port}, another serves only the monitoring routes there.
  */
 @ChannelHandler.Sharable
 public final class HttpApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
-    private final Node node;
+    /** Which routes a port serves. */
+    public enum Routes { ALL, MONITORING }
+
+    private final HttpContext node;
+    private final Routes routes;
     private final byte[] apiKey;
+    private final byte[] metricsKey;
     private final StaticFiles files = new StaticFiles();
 
-    public HttpApiHandler(Node node) {
+    public HttpApiHandler(HttpContext node, Routes routes) {
         this.node = node;
+        this.routes = routes;
         this.apiKey = node.apiKey().getBytes(StandardCharsets.UTF_8);
+        this.metricsKey = node.settings().metricsKey == null ? null
+                : node.settings().metricsKey.getBytes(StandardCharsets.UTF_8);
     }
 
     @Override
     protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest request) {
-        ctx.channel().attr(Channels.HTTP_SEEN).set(Boolean.TRUE);
         boolean keepAlive = HttpUtil.isKeepAlive(request);
         if (request.decoderResult().isFailure()) {
             respondError(ctx, new ApiException(HttpResponseStatus.BAD_REQUEST, "bad-request",
@@ -64,52 +71,81 @@ public final class HttpApiHandler extends SimpleChannelInboundHandler<FullHttpRe
 
     private void route(ChannelHandlerContext ctx, FullHttpRequest request, boolean keepAlive) throws ApiException {
         String path = new QueryStringDecoder(request.uri()).path();
-        List<String> s = List.of(path.replaceAll("^/+|/+$", "").split("/+"));
         HttpMethod method = request.method();
         switch (path) {
             case "/health/live" -> {
                 allow(method, HttpMethod.GET);
-                Responses.json(ctx, HttpResponseStatus.OK, Map.of("status", "live", "node", node.id()), keepAlive);
+                Responses.json(ctx, HttpResponseStatus.OK, Map.of("status", "live", "node", node.nodeId()), keepAlive);
                 return;
             }
             case "/health/ready" -> {
                 allow(method, HttpMethod.GET);
-                boolean ready = node.isReady();
-                Map<String, Object> body = new LinkedHashMap<>();
-                body.put("status", ready ? "ready" : "not-ready");
-                body.put("node", node.id());
-                if (!ready) {
-                    body.put("reason", node.notReadyReason());
-                }
-                Responses.json(ctx, ready ? HttpResponseStatus.OK : HttpResponseStatus.SERVICE_UNAVAILABLE, body,
-                        keepAlive);
+                ready(ctx, keepAlive);
                 return;
             }
             case "/metrics" -> {
-                // Open like the health checks: scrapers sit inside the operator's network; put it behind
-                // nginx's allow list (deploy/nginx/roomcast.conf) when the node's port is public.
                 allow(method, HttpMethod.GET);
-                Responses.text(ctx, HttpResponseStatus.OK, NodeMetrics.contentType(), node.metrics().scrape(),
-                        keepAlive);
-                return;
-            }
-            case "/info" -> {
-                allow(method, HttpMethod.GET);
-                Responses.json(ctx, HttpResponseStatus.OK, clientInfo(), keepAlive);
+                metrics(ctx, request, keepAlive);
                 return;
             }
             default -> {
             }
         }
-        if (!s.get(0).equals("api") && files.has(path)) {
-            files.serve(ctx, request, path, keepAlive);
-            return;
+        if (routes == Routes.MONITORING) {
+            throw new ApiException(HttpResponseStatus.NOT_FOUND, "not-found", "no route for " + path
+                    + " on the monitoring port: it serves /metrics, /health/live and /health/ready");
         }
-        if (!s.get(0).equals("api")) {
+        List<String> s = List.of(path.replaceAll("^/+|/+$", "").split("/+"));
+        if (path.equals("/info")) {
+            allow(method, HttpMethod.GET);
+            Responses.json(ctx, HttpResponseStatus.OK, clientInfo(), keepAlive);
+        } else if (s.get(0).equals("api")) {
+            authorize(request, apiKey, "API key");
+            reply(ctx, api(s, method, request), keepAlive);
+        } else if (s.get(0).equals("test") && node.testHooks()) {
+            authorize(request, apiKey, "API key");
+            reply(ctx, TestHooks.handle(request), keepAlive);
+        } else if (files.has(path)) {
+            files.serve(ctx, request, path, keepAlive);
+        } else {
             throw new ApiException(HttpResponseStatus.NOT_FOUND, "not-found", "no route for " + path);
         }
-        authorize(request);
-        CompletableFuture<?> answer = api(s, method, request);
+    }
+
+    private void ready(ChannelHandlerContext ctx, boolean keepAlive) {
+        String notReady = node.notReady().get();
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("status", notReady == null ? "ready" : "not-ready");
+        body.put("node", node.nodeId());
+        if (notReady != null) {
+            body.put("reason", notReady);
+        }
+        Responses.json(ctx, notReady == null ? HttpResponseStatus.OK : HttpResponseStatus.SERVICE_UNAVAILABLE, body,
+                keepAlive);
+    }
+
+    /**
+     * Open like the health checks unless {@code --metrics-key} is set: scrapers sit inside the operator's
+     * network, and deploy/nginx/roomcast.conf keeps the path private. Served from {@link ScrapeCache}.
+     */
+    private void metrics(ChannelHandlerContext ctx, FullHttpRequest request, boolean keepAlive) throws ApiException {
+        if (routes == Routes.ALL && node.settings().metricsPort != null) {
+            throw new ApiException(HttpResponseStatus.NOT_FOUND, "not-found", "/metrics is served on the"
+                    + " monitoring port (--metrics-port), not this one");
+        }
+        if (metricsKey != null) {
+            authorize(request, metricsKey, "metrics key (--metrics-key)");
+        }
+        node.metricsPage().page().whenComplete((page, failure) -> {
+            if (failure == null) {
+                Responses.text(ctx, HttpResponseStatus.OK, NodeMetrics.contentType(), page, keepAlive);
+            } else {
+                respondError(ctx, toApiException(failure), keepAlive);
+            }
+        });
+    }
+
+    private void reply(ChannelHandlerContext ctx, CompletableFuture<?> answer, boolean keepAlive) {
         answer.whenComplete((body, failure) -> {
             if (failure == null) {
                 Responses.json(ctx, HttpResponseStatus.OK, body, keepAlive);
@@ -159,22 +195,22 @@ public final class HttpApiHandler extends SimpleChannelInboundHandler<FullHttpRe
     /** What a browser client needs before it connects; no secrets, so no key. */
     private Map<String, Object> clientInfo() {
         Map<String, Object> info = new LinkedHashMap<>();
-        info.put("node", node.id());
-        info.put("version", Node.VERSION);
+        info.put("node", node.nodeId());
+        info.put("version", node.version());
         info.put("auth", node.settings().auth.name());
         return info;
     }
 
     private List<Map<String, Object>> nodeInfos() {
-        return node.nodes().stream().map(n -> {
+        return node.nodes().get().stream().map(n -> {
             Map<String, Object> info = new LinkedHashMap<>();
             info.put("node", n.node());
             info.put("version", n.version());
             info.put("connections", n.connections());
-            info.put("self", n.node().equals(node.id()));
-            if (n.node().equals(node.id())) {
-                info.put("bus", node.bus().name());
-                info.put("ready", node.isReady());
+            info.put("self", n.node().equals(node.nodeId()));
+            if (n.node().equals(node.nodeId())) {
+                info.put("bus", node.busName());
+                info.put("ready", node.notReady().get() == null);
             }
             return info;
         }).toList();
@@ -182,7 +218,7 @@ public final class HttpApiHandler extends SimpleChannelInboundHandler<FullHttpRe
 
     /** Closes the user's sessions everywhere; the count is this node's (other nodes close theirs too). */
     private Map<String, Object> disconnect(String user) {
-        return Map.of("user", user, "disconnected", node.disconnectEverywhere(user));
+        return Map.of("user", user, "disconnected", node.disconnect().applyAsInt(user));
     }
 
     private String room(String room) throws ApiException {
@@ -206,15 +242,15 @@ public final class HttpApiHandler extends SimpleChannelInboundHandler<FullHttpRe
         }
     }
 
-    private void authorize(FullHttpRequest request) throws ApiException {
+    private static void authorize(FullHttpRequest request, byte[] key, String what) throws ApiException {
         String header = request.headers().get(HttpHeaderNames.AUTHORIZATION);
         if (header == null || !header.regionMatches(true, 0, "Bearer ", 0, 7)) {
             throw new ApiException(HttpResponseStatus.UNAUTHORIZED, "unauthorized",
-                    "missing API key: send 'Authorization: Bearer <api key>'");
+                    "missing " + what + ": send 'Authorization: Bearer <key>'");
         }
         byte[] given = header.substring(7).trim().getBytes(StandardCharsets.UTF_8);
-        if (!MessageDigest.isEqual(given, apiKey)) {
-            throw new ApiException(HttpResponseStatus.FORBIDDEN, "forbidden", "the API key is not valid");
+        if (!MessageDigest.isEqual(given, key)) {
+            throw new ApiException(HttpResponseStatus.FORBIDDEN, "forbidden", "the " + what + " is not valid");
         }
     }
 
@@ -237,6 +273,12 @@ public final class HttpApiHandler extends SimpleChannelInboundHandler<FullHttpRe
     /** Answers an error as JSON; the one place where failures turn into responses. */
     static void respondError(ChannelHandlerContext ctx, ApiException e, boolean keepAlive) {
         Responses.error(ctx, e, keepAlive);
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        FatalErrors.haltIfFatal(cause);
+        ctx.close();
     }
 
     /** A publish request body: {@code {"data": ..., "from"?: "...", "headers"?: {...}}}. */

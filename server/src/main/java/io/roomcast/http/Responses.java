@@ -3,18 +3,20 @@ package io.roomcast.http;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.netty.buffer.Unpooled;
-import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
-import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
+import io.roomcast.delivery.Outbound;
 
 import java.util.Map;
 
-/** Writes JSON responses. Thread-safe. */
+/**
+ * Writes HTTP responses, through the connection's {@link Outbound} like every other byte the node sends.
+ * Thread-safe: a response completed on another thread is written on the connection's event loop.
+ */
 public final class Responses {
     static final ObjectMapper JSON = new ObjectMapper();
 
@@ -31,9 +33,9 @@ public final class Responses {
         respond(ctx, status, "application/json", bytes, keepAlive);
     }
 
-    static void text(ChannelHandlerContext ctx, HttpResponseStatus status, String contentType, String body,
+    static void text(ChannelHandlerContext ctx, HttpResponseStatus status, String contentType, byte[] body,
                      boolean keepAlive) {
-        respond(ctx, status, contentType, body.getBytes(java.nio.charset.StandardCharsets.UTF_8), keepAlive);
+        respond(ctx, status, contentType, body, keepAlive);
     }
 
     private static void respond(ChannelHandlerContext ctx, HttpResponseStatus status, String contentType,
@@ -46,17 +48,16 @@ public final class Responses {
         write(ctx, response, keepAlive);
     }
 
-    static void error(ChannelHandlerContext ctx, ApiException e, boolean keepAlive) {
+    public static void error(ChannelHandlerContext ctx, ApiException e, boolean keepAlive) {
         json(ctx, e.status(), Map.of("error", e.code(), "message", e.getMessage()), keepAlive);
     }
 
     static void write(ChannelHandlerContext ctx, FullHttpResponse response, boolean keepAlive) {
-        if (keepAlive) {
-            response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
-            ctx.writeAndFlush(response, ctx.voidPromise());
+        Outbound out = Outbound.of(ctx.channel());
+        if (ctx.executor().inEventLoop()) {
+            out.respond(response, keepAlive);
         } else {
-            response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
-            ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
+            ctx.executor().execute(() -> out.respond(response, keepAlive));
         }
     }
 }

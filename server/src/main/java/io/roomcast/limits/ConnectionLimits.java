@@ -10,9 +10,10 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.LongSupplier;
 
 /**
- * The node's WebSocket connections, counted in total and per client address, with a connect rate per address.
- * The handshake asks {@link #admit} before upgrading; the connection {@link Admission#release releases} its
- * place when it closes.
+ * The node's WebSocket connections, counted in total and per client address, with a connect rate per address;
+ * and its HTTP connections per address. The handshake asks {@link #admit} before upgrading, a connection's
+ * first plain HTTP request asks {@link #admitHttp}; the connection {@link Admission#release releases} its place
+ * when it closes.
  *
  * <p>An address's record stays while it has connections or its rate bucket is not yet full again, so that
  * connecting and closing in a loop does not reset its rate. {@link #sweep} forgets the others.
@@ -26,10 +27,12 @@ public final class ConnectionLimits {
      */
     public final class Admission implements GenericFutureListener<Future<? super Void>> {
         private final Address address;
+        private final boolean websocket;
         private boolean released;
 
-        private Admission(Address address) {
+        private Admission(Address address, boolean websocket) {
             this.address = address;
+            this.websocket = websocket;
         }
 
         public void release() {
@@ -38,9 +41,15 @@ public final class ConnectionLimits {
                     return;
                 }
                 released = true;
-                address.open--;
+                if (websocket) {
+                    address.open--;
+                } else {
+                    address.http--;
+                }
             }
-            total.decrementAndGet();
+            if (websocket) {
+                total.decrementAndGet();
+            }
         }
 
         @Override
@@ -51,6 +60,7 @@ public final class ConnectionLimits {
 
     private final int maxConnections;
     private final int maxPerAddress;
+    private final int maxHttpPerAddress;
     private final double ratePerAddress;
     private final int burstPerAddress;
     private final LongSupplier nanos;
@@ -59,6 +69,7 @@ public final class ConnectionLimits {
 
     private static final class Address {
         int open;
+        int http;
         boolean forgotten;
         final TokenBucket connects;
 
@@ -68,12 +79,14 @@ public final class ConnectionLimits {
     }
 
     /**
-     * @param ratePerAddress new connections per second per address; 0 for no rate limit
+     * @param ratePerAddress    new WebSocket connections per second per address; 0 for no rate limit
+     * @param maxHttpPerAddress connections per address that made a plain HTTP request
      */
     public ConnectionLimits(int maxConnections, int maxPerAddress, double ratePerAddress, int burstPerAddress,
-                            LongSupplier nanos) {
+                            int maxHttpPerAddress, LongSupplier nanos) {
         this.maxConnections = maxConnections;
         this.maxPerAddress = maxPerAddress;
+        this.maxHttpPerAddress = maxHttpPerAddress;
         this.ratePerAddress = ratePerAddress;
         this.burstPerAddress = burstPerAddress;
         this.nanos = nanos;
@@ -85,6 +98,19 @@ public final class ConnectionLimits {
      * @throws LimitExceeded naming the limit it hit
      */
     public Admission admit(String address) throws LimitExceeded {
+        return admit(address, true);
+    }
+
+    /**
+     * Takes a place for a connection from {@code address} that made a plain HTTP request (not an upgrade).
+     *
+     * @throws LimitExceeded when the address has {@code maxHttpPerAddress} such connections open
+     */
+    public Admission admitHttp(String address) throws LimitExceeded {
+        return admit(address, false);
+    }
+
+    private Admission admit(String address, boolean websocket) throws LimitExceeded {
         while (true) {
             long now = nanos.getAsLong();
             Address a = addresses.computeIfAbsent(address, k -> new Address(ratePerAddress > 0
@@ -93,10 +119,23 @@ public final class ConnectionLimits {
                 if (a.forgotten) {
                     continue; // swept between the lookup and the lock: take the new record
                 }
-                take(a, address, now);
+                if (websocket) {
+                    take(a, address, now);
+                } else {
+                    takeHttp(a, address);
+                }
             }
-            return new Admission(a);
+            return new Admission(a, websocket);
         }
+    }
+
+    private void takeHttp(Address a, String address) throws LimitExceeded {
+        if (a.http >= maxHttpPerAddress) {
+            throw new LimitExceeded("http-connections-per-ip", 429, "too many HTTP connections from " + address
+                    + " (the limit is " + maxHttpPerAddress + ", --max-http-connections-per-ip); reuse one or"
+                    + " close some");
+        }
+        a.http++;
     }
 
     private void take(Address a, String address, long now) throws LimitExceeded {
@@ -128,7 +167,7 @@ public final class ConnectionLimits {
         for (Iterator<Map.Entry<String, Address>> it = addresses.entrySet().iterator(); it.hasNext(); ) {
             Address a = it.next().getValue();
             synchronized (a) {
-                if (a.open == 0 && (a.connects == null || a.connects.isFull(now))) {
+                if (a.open == 0 && a.http == 0 && (a.connects == null || a.connects.isFull(now))) {
                     a.forgotten = true;
                     it.remove();
                 }

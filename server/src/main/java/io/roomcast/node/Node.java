@@ -2,66 +2,82 @@ package io.roomcast.node;
 
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.PooledByteBufAllocator;
+import io.netty.handler.codec.http.websocketx.WebSocketCloseStatus;
 import io.roomcast.auth.Authenticator;
 import io.roomcast.auth.InsecureAuthenticator;
 import io.roomcast.auth.JwtAuthenticator;
 import io.roomcast.auth.PemKeys;
 import io.roomcast.bus.Bus;
-import io.roomcast.limits.ConnectionLimits;
-import io.roomcast.metrics.Disconnect;
-import io.roomcast.metrics.MeteredBus;
-import io.roomcast.metrics.NodeMetrics;
 import io.roomcast.bus.Envelope;
 import io.roomcast.bus.Position;
 import io.roomcast.bus.Published;
 import io.roomcast.bus.Stream;
-import io.roomcast.cluster.Cluster;
 import io.roomcast.bus.memory.MemoryBus;
-import io.roomcast.bus.rocketmq.RocketMqBus;
 import io.roomcast.bus.rocketmq.LegacyTopicBridge;
+import io.roomcast.bus.rocketmq.RocketMqBus;
 import io.roomcast.bus.rocketmq.RocketMqBusConfig;
+import io.roomcast.cluster.Cluster;
 import io.roomcast.config.ConfigException;
 import io.roomcast.config.Settings;
 import io.roomcast.delivery.Dispatcher;
+import io.roomcast.delivery.Outbound;
 import io.roomcast.history.HistoryWindow;
+import io.roomcast.history.Recovery;
+import io.roomcast.http.HttpApiHandler;
+import io.roomcast.http.HttpContext;
+import io.roomcast.limits.ConnectionLimits;
+import io.roomcast.limits.TrustedProxies;
+import io.roomcast.metrics.Disconnect;
+import io.roomcast.metrics.MeteredBus;
+import io.roomcast.metrics.NodeMetrics;
+import io.roomcast.metrics.ScrapeCache;
 import io.roomcast.room.Outbox;
 import io.roomcast.room.Presence;
+import io.roomcast.session.Resume;
+import io.roomcast.session.Session;
 import io.roomcast.session.SessionRegistry;
+import io.roomcast.session.StompContext;
+import io.roomcast.transport.RoomcastServer;
+import io.roomcast.transport.TransportContext;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
+import java.nio.charset.StandardCharsets;
 import java.security.PublicKey;
 import java.security.SecureRandom;
+import java.time.Duration;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.nio.charset.StandardCharsets;
-import io.roomcast.transport.TrustedProxies;
-import io.roomcast.session.Session;
-import io.roomcast.history.Recovery;
-import io.netty.handler.codec.http.websocketx.WebSocketCloseStatus;
+import java.util.concurrent.TimeUnit;
 
 /**
- * The parts of one node and how they connect: bus to dispatcher to event loops, sessions to outbox to bus.
- * Built once at start-up; every part it hands out is thread-safe.
+ * One node: the one place that builds its parts and connects them. Bus to dispatcher to event loops; sessions
+ * to outbox to bus; the HTTP API and the STOMP sessions each get a context with only the parts they use. No
+ * part leaves this class; what the outside needs are operations ({@link #start}, {@link #drain},
+ * {@link #port}).
+ *
+ * <p>Thread-safe once started.
  */
-public final class Node {
+public final class Node implements AutoCloseable {
     public static final String VERSION = versionOf(Node.class);
+    private static final Logger log = LoggerFactory.getLogger(Node.class);
 
     private final Settings settings;
     private final String id;
     private final Bus bus;
     private final NodeMetrics metrics;
-    private final ConnectionLimits connectionLimits;
     private final HistoryWindow history;
     private final Dispatcher dispatcher;
-    private final Recovery recovery;
     private final Presence presence = new Presence();
     private final Outbox outbox;
     private final SessionRegistry sessions = new SessionRegistry();
-    private final Authenticator authenticator;
+    private final ConnectionLimits limits;
+    private final ScrapeCache scrapes;
+    private final RoomcastServer server;
     private final String apiKey;
     private final boolean apiKeyGenerated;
-    private final ByteBufAllocator alloc = PooledByteBufAllocator.DEFAULT;
-    private final TrustedProxies trustedProxies;
     private volatile boolean draining;
     private Cluster cluster;
     private LegacyTopicBridge legacy;
@@ -71,19 +87,32 @@ public final class Node {
         this.id = settings.nodeId();
         this.metrics = new NodeMetrics(id, VERSION);
         this.bus = new MeteredBus(bus, metrics);
-        this.connectionLimits = new ConnectionLimits(settings.maxConnections, settings.maxConnectionsPerIp,
-                settings.maxConnectRatePerIp, settings.maxConnectBurstPerIp, System::nanoTime);
+        ByteBufAllocator alloc = PooledByteBufAllocator.DEFAULT;
+        this.limits = new ConnectionLimits(settings.maxConnections, settings.maxConnectionsPerIp,
+                settings.maxConnectRatePerIp, settings.maxConnectBurstPerIp, settings.maxHttpConnectionsPerIp,
+                System::nanoTime);
         this.history = new HistoryWindow(settings.historyMaxMessages, settings.historyMaxAge,
-                System::currentTimeMillis);
+                settings.historyMaxBytes, System::currentTimeMillis);
         this.dispatcher = new Dispatcher(history, alloc);
-        this.recovery = new Recovery(history, this.bus.logReader(), settings.recoveryMaxMessages,
+        Recovery recovery = new Recovery(history, this.bus.logReader(), settings.recoveryMaxMessages,
                 settings.recoveryMaxAge, System::currentTimeMillis);
         this.outbox = new Outbox(this.bus, presence, id);
-        registerGauges();
-        this.authenticator = authenticator(settings);
-        this.trustedProxies = new TrustedProxies(settings.trustedProxies);
+        this.scrapes = new ScrapeCache(metrics, settings.metricsMinInterval, System::nanoTime);
         this.apiKeyGenerated = settings.apiKey == null;
         this.apiKey = apiKeyGenerated ? generateKey() : settings.apiKey;
+        StompContext stomp = new StompContext(settings, id, "Roomcast/" + VERSION, authenticator(settings),
+                sessions, outbox, presence, history, new Resume(history, recovery, metrics), dispatcher, metrics,
+                () -> draining);
+        HttpContext http = new HttpContext(settings, id, VERSION, this.bus.name(), apiKey, outbox, presence,
+                this::nodes, this::disconnectEverywhere, this::notReadyReason, scrapes, metrics,
+                Boolean.getBoolean("roomcast.test"));
+        this.server = new RoomcastServer(new TransportContext(settings,
+                new Outbound.Budget(settings.outboundQueueBytes, settings.slowConsumerGrace), limits,
+                new TrustedProxies(settings.trustedProxies), metrics,
+                new HttpApiHandler(http, HttpApiHandler.Routes.ALL),
+                settings.metricsPort == null ? null : new HttpApiHandler(http, HttpApiHandler.Routes.MONITORING),
+                stomp));
+        registerGauges();
     }
 
     /** The bus named by the settings. */
@@ -97,8 +126,11 @@ public final class Node {
         };
     }
 
-    /** Connects the bus to this node's dispatcher, and joins the cluster when the bus is shared. */
-    public void start() {
+    /**
+     * Connects the bus to this node's dispatcher, joins the cluster when the bus is shared, and opens the
+     * ports.
+     */
+    public Node start() throws InterruptedException {
         if (bus.isShared()) {
             cluster = new Cluster(bus, presence, id, VERSION, sessions::count, settings.nodeHeartbeat,
                     settings.nodeTimeout, this::localLeave, this::disconnectLocally);
@@ -112,6 +144,10 @@ public final class Node {
         if (settings.legacyTopic != null) {
             startLegacyBridge();
         }
+        server.start();
+        log.info("node {} listening on {}:{} (transport {}, bus {}, auth {})", id, settings.host, server.port(),
+                server.transportName(), bus.name(), settings.auth);
+        return this;
     }
 
     private void startLegacyBridge() {
@@ -119,12 +155,12 @@ public final class Node {
                 new LegacyTopicBridge.Target() {
                     @Override
                     public CompletableFuture<?> broadcast(String message) {
-                        return outbox.broadcast(null, null, java.util.Map.of(), bytes(message));
+                        return outbox.broadcast(null, null, Map.of(), bytes(message));
                     }
 
                     @Override
                     public CompletableFuture<?> direct(String user, String message) {
-                        return outbox.toUser(user, null, null, java.util.Map.of(), bytes(message));
+                        return outbox.toUser(user, null, null, Map.of(), bytes(message));
                     }
                 });
         try {
@@ -138,10 +174,32 @@ public final class Node {
         return s.getBytes(StandardCharsets.UTF_8);
     }
 
+    public String id() {
+        return id;
+    }
+
+    /** The main port actually bound. */
+    public int port() {
+        return server.port();
+    }
+
+    /** The monitoring port actually bound, or null when there is none ({@code --metrics-port}). */
+    public Integer monitoringPort() {
+        return server.monitoringPort();
+    }
+
+    public String apiKey() {
+        return apiKey;
+    }
+
+    /** Whether the API key was generated at start-up (and must be printed for the operator). */
+    public boolean apiKeyGenerated() {
+        return apiKeyGenerated;
+    }
+
     /** A dead node's user left a room: tell this node's subscribers of the room. */
     private void localLeave(Presence.RoomUser left) {
-        Stream room = Stream.room(left.room());
-        Position head = history.head(room);
+        Position head = history.head(Stream.room(left.room()));
         if (head != null) {
             dispatcher.deliverLocal(new Published(head, Envelope.roomEvent(left.room(), Envelope.LEAVE, left.user()),
                     System.currentTimeMillis()));
@@ -153,7 +211,7 @@ public final class Node {
      *
      * @return the sessions closed on this node
      */
-    public int disconnectEverywhere(String user) {
+    private int disconnectEverywhere(String user) {
         if (cluster != null) {
             cluster.disconnectElsewhere(user);
         }
@@ -170,13 +228,62 @@ public final class Node {
     }
 
     /** The live nodes: this one, and the others the cluster has heard from. */
-    public List<Cluster.NodeInfo> nodes() {
+    private List<Cluster.NodeInfo> nodes() {
         return cluster != null ? cluster.nodes()
                 : List.of(new Cluster.NodeInfo(id, VERSION, sessions.count(), System.currentTimeMillis()));
     }
 
-    /** Tells the cluster this node is leaving, then stops its housekeeping. */
-    public void leaveCluster() {
+    /** Why the node should not take traffic, or null when it should. */
+    private String notReadyReason() {
+        if (draining) {
+            return "the node is shutting down";
+        }
+        String stalled = server.stalled();
+        if (stalled != null) {
+            return stalled;
+        }
+        return bus.isReady() ? null : String.valueOf(bus.unavailableReason());
+    }
+
+    /**
+     * A graceful stop (SIGTERM): not ready at once, no new connections, every connection closed with 1012
+     * spread over the drain period, the cluster told, then the rest of {@link #close}. Returns within the
+     * drain timeout, whatever the clients do.
+     */
+    public void drain() {
+        long deadline = System.nanoTime() + settings.drainTimeout.toNanos();
+        draining = true;
+        server.stopAccepting();
+        List<Session> open = sessions.all();
+        long period = settings.drainPeriod.toMillis();
+        log.info("draining: closing {} connections over {} ms", open.size(), period);
+        for (int i = 0; i < open.size(); i++) {
+            long at = open.size() <= 1 ? 0 : period * i / (open.size() - 1);
+            Session session = open.get(i);
+            CompletableFuture.delayedExecutor(at, TimeUnit.MILLISECONDS).execute(() -> session.restart("node " + id
+                    + " is restarting; reconnect and resume"));
+        }
+        // Leave a third of what remains after the period (at least a second) for the cluster and the bus.
+        long reserve = Math.max(TimeUnit.SECONDS.toNanos(1), (deadline - System.nanoTime()) / 3);
+        while (sessions.count() > 0 && System.nanoTime() < deadline - reserve) {
+            try {
+                Thread.sleep(50);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        // Connections still in their handshake or before CONNECT were not sessions yet: they get 1012 too; those
+        // whose clients don't take it are cut.
+        server.closeConnections(Duration.ofMillis(Math.max(100, (deadline - System.nanoTime()) / 3 / 1_000_000)));
+        log.info("drained; {} sessions left", sessions.count());
+        close();
+    }
+
+    /** Stops everything: the cluster is told, the ports and event loops close, the bus disconnects. */
+    @Override
+    public void close() {
+        draining = true;
         if (legacy != null) {
             legacy.close();
         }
@@ -184,10 +291,14 @@ public final class Node {
             try {
                 cluster.leave();
             } catch (RuntimeException e) {
-                // the bus is gone; the others will time this node out
+                log.debug("could not tell the cluster this node is leaving ({}); the others will time it out",
+                        e.toString());
             }
             cluster.close();
         }
+        server.close();
+        scrapes.close();
+        bus.close();
     }
 
     private static Authenticator authenticator(Settings s) {
@@ -217,26 +328,10 @@ public final class Node {
         return v == null ? "dev" : v;
     }
 
-    public Settings settings() {
-        return settings;
-    }
-
-    public String id() {
-        return id;
-    }
-
-    public NodeMetrics metrics() {
-        return metrics;
-    }
-
-    public ConnectionLimits connectionLimits() {
-        return connectionLimits;
-    }
-
     private void registerGauges() {
         metrics.gauge("roomcast.sessions", "STOMP sessions (connected, past CONNECT)", sessions,
                 SessionRegistry::count);
-        metrics.gauge("roomcast.connections", "WebSocket connections admitted and still open", connectionLimits,
+        metrics.gauge("roomcast.connections", "WebSocket connections admitted and still open", limits,
                 ConnectionLimits::total);
         metrics.gauge("roomcast.subscriptions", "Subscriptions of this node's sessions", sessions,
                 SessionRegistry::subscriptionCount);
@@ -244,76 +339,12 @@ public final class Node {
                 Presence::roomCount);
         metrics.gauge("roomcast.outbound.queue", "Bytes waiting to be written to this node's clients", sessions,
                 SessionRegistry::pendingOutboundBytes);
+        metrics.gauge("roomcast.history.bytes", "Bytes the resume window holds (estimated)", history,
+                HistoryWindow::bytes);
+        metrics.gauge("roomcast.history.max.bytes", "The most the resume window may hold (--history-max-bytes)",
+                history, HistoryWindow::maxBytes);
+        metrics.gauge("roomcast.history.messages", "Messages the resume window holds", history,
+                HistoryWindow::messages);
         metrics.deliveries(dispatcher, Dispatcher::delivered);
-    }
-
-    public Bus bus() {
-        return bus;
-    }
-
-    public HistoryWindow history() {
-        return history;
-    }
-
-    public Recovery recovery() {
-        return recovery;
-    }
-
-    public Dispatcher dispatcher() {
-        return dispatcher;
-    }
-
-    public Presence presence() {
-        return presence;
-    }
-
-    public Outbox outbox() {
-        return outbox;
-    }
-
-    public SessionRegistry sessions() {
-        return sessions;
-    }
-
-    public Authenticator authenticator() {
-        return authenticator;
-    }
-
-    public String apiKey() {
-        return apiKey;
-    }
-
-    /** Whether the API key was generated at start-up (and must be printed for the operator). */
-    public boolean apiKeyGenerated() {
-        return apiKeyGenerated;
-    }
-
-    public TrustedProxies trustedProxies() {
-        return trustedProxies;
-    }
-
-    public ByteBufAllocator alloc() {
-        return alloc;
-    }
-
-    /** Ready to take traffic: the bus can publish and the node is not shutting down. */
-    public boolean isReady() {
-        return !draining && bus.isReady();
-    }
-
-    /** Why the node is not ready, or null when it is. */
-    public String notReadyReason() {
-        if (draining) {
-            return "the node is shutting down";
-        }
-        return bus.isReady() ? null : String.valueOf(bus.unavailableReason());
-    }
-
-    public boolean isDraining() {
-        return draining;
-    }
-
-    public void draining(boolean draining) {
-        this.draining = draining;
     }
 }

@@ -1,26 +1,24 @@
 package io.roomcast.session;
 
-import io.roomcast.limits.TokenBucket;
-import io.roomcast.metrics.Disconnect;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
 import io.netty.handler.codec.http.websocketx.WebSocketCloseStatus;
-import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.handler.timeout.IdleStateHandler;
-import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
-import io.netty.buffer.Unpooled;
+import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.roomcast.auth.AuthenticationException;
+import io.roomcast.bus.MessageTooLargeException;
 import io.roomcast.bus.Position;
-import io.roomcast.bus.Published;
 import io.roomcast.config.Settings;
-import io.roomcast.delivery.EncodedMessage;
-import io.roomcast.history.HistoryWindow;
-import io.roomcast.history.Replay;
-import io.roomcast.node.Node;
+import io.roomcast.delivery.Outbound;
+import io.roomcast.failure.FatalErrors;
+import io.roomcast.limits.TokenBucket;
+import io.roomcast.metrics.Disconnect;
 import io.roomcast.room.Refusal;
 import io.roomcast.stomp.StompCommand;
 import io.roomcast.stomp.StompFrame;
@@ -29,134 +27,115 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
 
-import java.util.ArrayList;
+import java.io.IOException;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.CompletionException;
-import io.roomcast.bus.MessageTooLargeException;
 
 /**
  * The STOMP state machine of one connection: one {@code switch} on the command, one short method per command.
+ * Resuming with {@code since} is {@link Resume}'s; everything written goes through the connection's
+ * {@link Outbound}.
  *
  * <p>Two kinds of "no": a frame that breaks the protocol gets ERROR and a close; a valid request that is not
  * allowed gets a MESSAGE on {@code /user/queue/errors} and the connection stays open.
  *
- * <p>One instance per connection; runs on its event loop.
+ * <p>Added to the pipeline once the WebSocket handshake is done, so a plain HTTP request never makes a
+ * session. One instance per connection; runs on its event loop.
  */
-public final class StompSessionHandler extends SimpleChannelInboundHandler<StompFrame> {
+public final class StompSessionHandler extends ChannelInboundHandlerAdapter {
     private static final Logger log = LoggerFactory.getLogger(StompSessionHandler.class);
-    private static final String SERVER = "Roomcast/" + Node.VERSION;
     private static final List<String> VERSIONS = List.of("1.2", "1.1", "1.0");
     private static final Set<String> RESERVED_HEADERS = Set.of("destination", "receipt", "content-length",
             "content-type", "transaction", "room", "to", "from", "event", "position", "message-id", "subscription",
             "user", "id", "ack", "since", "recovered");
-    /** Numbers the server's own MESSAGEs (recovery and presence answers), which have no bus position. */
-    private static final AtomicLong SERVER_MESSAGE_IDS = new AtomicLong();
+    /** Numbers the presence answers, which have no bus position. */
+    private static final AtomicLong PRESENCE_IDS = new AtomicLong();
     private static final ObjectMapper JSON = new ObjectMapper();
+    private static final byte[] EMPTY = new byte[0];
 
-    private final Node node;
+    private final StompContext node;
     private final Settings settings;
+    private final String clientAddress;
     private Session session;
+    private Outbound out;
     private ScheduledFuture<?> connectTimer;
     /** SENDs this connection may still make now; made at the first SEND (idle connections don't pay for it). */
     private TokenBucket sendBudget;
     /** SENDs refused by the rate limit since the last one accepted. */
     private int refusedInARow;
 
-    public StompSessionHandler(Node node) {
+    /** @param clientAddress the client's address as the trusted proxies tell it, for logs */
+    public StompSessionHandler(StompContext node, String clientAddress) {
         this.node = node;
         this.settings = node.settings();
-    }
-
-    /**
-     * A SEND over the rate: refused like any other, so the client learns why; a client that keeps sending
-     * through a whole burst of refusals is not listening, and is closed.
-     */
-    private void onSendRefusedByRate(String receipt) {
-        node.metrics().dropped("rate-limited");
-        if (++refusedInARow == 1) {
-            node.metrics().limitTriggered("send-rate");
-        }
-        if (refusedInARow >= settings.maxSendBurst) {
-            fail(Disconnect.LIMIT, "sending faster than " + settings.maxSendRate + " messages a second (--max-send-rate)"
-                    + " after " + refusedInARow + " refusals in a row", WebSocketCloseStatus.POLICY_VIOLATION);
-            return;
-        }
-        session.refuse("rate-limited", "sending faster than " + settings.maxSendRate + " messages a second, in bursts"
-                + " of " + settings.maxSendBurst + "; this message was not sent", receipt);
+        this.clientAddress = clientAddress;
     }
 
     @Override
-    public void channelActive(ChannelHandlerContext ctx) {
-        session = new Session(ctx.channel(), node.dispatcher().fanout(ctx.channel().eventLoop()));
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        out = Outbound.of(ctx.channel());
+        session = new Session(out, node.dispatcher().fanout(ctx.channel().eventLoop()));
         connectTimer = ctx.executor().schedule(this::connectTimedOut, settings.connectTimeout.toMillis(),
                 TimeUnit.MILLISECONDS);
-        ctx.fireChannelActive();
     }
 
-    /** A socket that neither upgraded nor spoke HTTP, or upgraded but never sent CONNECT, in time. */
     private void connectTimedOut() {
-        if (session.isConnected() || session.isClosing()) {
-            return;
-        }
-        if (Boolean.TRUE.equals(session.channel().attr(Channels.HTTP_SEEN).get())
-                && !Boolean.TRUE.equals(session.channel().attr(Channels.UPGRADED).get())) {
-            return; // a plain HTTP API connection
-        }
-        if (Boolean.TRUE.equals(session.channel().attr(Channels.UPGRADED).get())) {
-            session.close(Disconnect.HANDSHAKE_TIMEOUT, "no CONNECT frame within " + settings.connectTimeout.toMillis()
-                    + " ms", null, null,
-                    WebSocketCloseStatus.POLICY_VIOLATION);
-        } else {
-            log.debug("closing {}: no WebSocket handshake within {}", session.channel(), settings.connectTimeout);
-            session.channel().close();
+        if (!session.isConnected()) {
+            session.close(Disconnect.HANDSHAKE_TIMEOUT, "no CONNECT frame within "
+                    + settings.connectTimeout.toMillis() + " ms", null, null, WebSocketCloseStatus.POLICY_VIOLATION);
         }
     }
 
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
-        try (var logContext = MDC.putCloseable("session", session.id())) {
-            onUserEvent(ctx, evt);
-        }
-    }
-
-    private void onUserEvent(ChannelHandlerContext ctx, Object evt) throws Exception {
-        if (evt instanceof WebSocketServerProtocolHandler.HandshakeComplete) {
-            ctx.channel().attr(Channels.UPGRADED).set(Boolean.TRUE);
-            // Plain HTTP can't come on an upgraded socket: drop its handler, one less object per connection.
-            if (ctx.pipeline().get(Channels.HTTP_API_HANDLER) != null) {
-                ctx.pipeline().remove(Channels.HTTP_API_HANDLER);
+        if (evt instanceof IdleStateEvent idle) {
+            try (var logContext = MDC.putCloseable("session", session.id())) {
+                onIdle(idle);
             }
-        } else if (evt instanceof IdleStateEvent idle) {
-            onIdle(idle);
             return;
         }
         super.userEventTriggered(ctx, evt);
     }
 
     @Override
-    protected void channelRead0(ChannelHandlerContext ctx, StompFrame frame) {
-        if (session.isClosing()) {
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+        out.writabilityChanged();
+        ctx.fireChannelWritabilityChanged();
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (msg instanceof CloseWebSocketFrame close) {
+            out.answerClientClose(close);
             return;
         }
+        try {
+            if (msg instanceof StompFrame frame && !out.isClosing()) {
+                try (var logContext = MDC.putCloseable("session", session.id())) {
+                    onFrame(frame);
+                }
+            }
+        } finally {
+            ReferenceCountUtil.release(msg);
+        }
+    }
+
+    private void onFrame(StompFrame frame) {
         if (frame.isFailed()) {
             protocolError(frame.failure(), null);
-            return;
-        }
-        try (var logContext = MDC.putCloseable("session", session.id())) {
-            if (frame.command() == StompCommand.CONNECT || frame.command() == StompCommand.STOMP) {
-                onConnect(frame);
-            } else if (!session.isConnected()) {
-                protocolError("expected CONNECT or STOMP as the first frame, got " + frame.command(),
-                        frame.header("receipt"));
-            } else {
-                dispatch(frame);
-            }
+        } else if (frame.command() == StompCommand.CONNECT || frame.command() == StompCommand.STOMP) {
+            onConnect(frame);
+        } else if (!session.isConnected()) {
+            protocolError("expected CONNECT or STOMP as the first frame, got " + frame.command(),
+                    frame.header("receipt"));
+        } else {
+            dispatch(frame);
         }
     }
 
@@ -166,7 +145,7 @@ public final class StompSessionHandler extends SimpleChannelInboundHandler<Stomp
             case UNSUBSCRIBE -> onUnsubscribe(frame);
             case SEND -> onSend(frame);
             case DISCONNECT -> onDisconnect(frame);
-            case ACK, NACK -> receipt(frame.header("receipt"), null); // every subscription is ack:auto
+            case ACK, NACK -> Receipts.send(out, frame.header("receipt"), null); // every subscription is ack:auto
             case BEGIN, COMMIT, ABORT -> session.refuse("unsupported", "transactions are not supported",
                     frame.header("receipt"));
             default -> protocolError("'" + frame.command() + "' is a server frame; a client must not send it",
@@ -181,8 +160,8 @@ public final class StompSessionHandler extends SimpleChannelInboundHandler<Stomp
             protocolError("already connected: CONNECT may be sent only once", frame.header("receipt"));
             return;
         }
-        if (node.isDraining()) {
-            session.restart("node " + node.id() + " is restarting; connect again");
+        if (node.draining().getAsBoolean()) {
+            session.restart("node " + node.nodeId() + " is restarting; connect again");
             return;
         }
         String version = negotiateVersion(frame.header("accept-version"));
@@ -219,12 +198,12 @@ public final class StompSessionHandler extends SimpleChannelInboundHandler<Stomp
                 .add("version", version)
                 .add("heart-beat", HeartBeat.serverHeader(settings.heartbeatSend, settings.heartbeatReceive))
                 .add("session", session.id())
-                .add("server", SERVER)
+                .add("server", node.serverVersion())
                 .add("user-name", user)
-                .add("node", node.id());
-        session.send(StompCommand.CONNECTED, h, new byte[0]);
-        log.debug("session {} connected as {} from {} (STOMP {}, heart-beat {})", session.id(), user,
-                session.channel().attr(Channels.CLIENT_ADDRESS).get(), version, heartBeat);
+                .add("node", node.nodeId());
+        out.send(StompCommand.CONNECTED, h, EMPTY);
+        log.debug("session {} connected as {} from {} (STOMP {}, heart-beat {})", session.id(), user, clientAddress,
+                version, heartBeat);
     }
 
     private static String negotiateVersion(String acceptVersion) {
@@ -242,17 +221,22 @@ public final class StompSessionHandler extends SimpleChannelInboundHandler<Stomp
         }
         long readTimeout = hb.expectMillis() == 0 ? 0 : (long) (hb.expectMillis() * settings.heartbeatTolerance);
         // First in the pipeline: any byte from the client, heart-beat or frame, proves it is alive.
-        session.channel().pipeline().addFirst("heart-beat",
+        out.channel().pipeline().addFirst("heart-beat",
                 new IdleStateHandler(readTimeout, hb.sendMillis(), 0, TimeUnit.MILLISECONDS));
     }
 
     private void onIdle(IdleStateEvent idle) {
         switch (idle.state()) {
-            case WRITER_IDLE -> session.channel().writeAndFlush(new TextWebSocketFrame(Unpooled.wrappedBuffer(
-                    new byte[] {'\n'})), session.channel().voidPromise());
-            case READER_IDLE -> fail(Disconnect.HEARTBEAT_TIMEOUT, "heart-beat timeout: nothing received from the client for more than "
-                    + session.channel().pipeline().get(IdleStateHandler.class).getReaderIdleTimeInMillis() + " ms",
-                    WebSocketCloseStatus.POLICY_VIOLATION);
+            case WRITER_IDLE -> out.heartBeat();
+            // While the node has stopped reading a backed-up client, silence is the node's doing, not the
+            // client's: the slow-consumer grace decides instead.
+            case READER_IDLE -> {
+                if (!out.isBackedUp()) {
+                    fail(Disconnect.HEARTBEAT_TIMEOUT, "heart-beat timeout: nothing received from the client for"
+                            + " more than " + out.channel().pipeline().get(IdleStateHandler.class)
+                            .getReaderIdleTimeInMillis() + " ms", WebSocketCloseStatus.POLICY_VIOLATION);
+                }
+            }
             default -> {
             }
         }
@@ -304,25 +288,23 @@ public final class StompSessionHandler extends SimpleChannelInboundHandler<Stomp
             }
         }
         Subscription sub = session.subscribe(id, destination);
-        Position sincePosition = Position.parse(since);
-        HistoryWindow.Bounds deep = sub.stream() == null ? null : node.recovery().needsLog(sub.stream(), sincePosition);
-        if (deep != null) {
-            replayFromLog(sub, since, sincePosition, deep, receipt);
-            if (destination.kind() == Destination.Kind.ROOM && session.enterRoom(destination.room())) {
-                node.outbox().enter(destination.room(), session.user());
+        boolean resuming = sub.stream() != null && since != null;
+        Position head = null;
+        if (resuming) {
+            node.resume().start(sub, Position.parse(since), since, receipt); // its receipt follows the replay
+        } else if (sub.stream() != null) {
+            head = node.history().head(sub.stream());
+            if (head != null) {
+                sub.advance(head.offset());
             }
-            return;
-        }
-        Position head = sub.stream() == null ? null
-                : since == null ? node.history().head(sub.stream()) : replay(sub, since);
-        if (head != null) {
-            sub.advance(head.offset());
         }
         if (destination.kind() == Destination.Kind.ROOM && session.enterRoom(destination.room())) {
             node.outbox().enter(destination.room(), session.user());
         }
-        receipt(receipt, head);
-        session.channel().flush();
+        if (!resuming) {
+            // After the join is on the bus: a client that acts on the receipt finds itself in the room.
+            Receipts.send(out, receipt, head);
+        }
     }
 
     /**
@@ -347,92 +329,14 @@ public final class StompSessionHandler extends SimpleChannelInboundHandler<Stomp
         StompHeaders h = new StompHeaders(8)
                 .add("subscription", id)
                 .add("destination", destination.text())
-                .add("message-id", "presence-" + SERVER_MESSAGE_IDS.incrementAndGet())
+                .add("message-id", "presence-" + PRESENCE_IDS.incrementAndGet())
                 .add("event", "presence")
                 .add("room", room)
                 .addIfPresent("position", head == null ? null : head.toString())
                 .add("content-type", "application/json");
-        session.write(StompCommand.MESSAGE, h, body);
-        receipt(receipt, head);
-        session.channel().flush();
-    }
-
-    /**
-     * Sends the recovery event and the missed messages. The subscription is already registered, so a message
-     * published meanwhile is also on its way live; the subscription's offset check lets exactly one copy
-     * through, and the replay, written first, keeps the order.
-     *
-     * @return the stream's position after the replay
-     */
-    private Position replay(Subscription sub, String since) {
-        return writeReplay(sub, since, node.history().since(sub.stream(), Position.parse(since)));
-    }
-
-    /**
-     * A resume older than the window. Three parts, taken so that none can race with another: the window's
-     * messages now (floor..head, on this loop), the older ones from the log (read off the event loop), and
-     * everything after head live (held back meanwhile, since the subscription is already registered). Then
-     * the recovery event, log part, window part and held messages go out in order; the offset check drops any
-     * overlap.
-     */
-    private void replayFromLog(Subscription sub, String since, Position sincePosition, HistoryWindow.Bounds bounds,
-                               String receipt) {
-        sub.startReplay();
-        Replay windowPart = node.history().since(sub.stream(), new Position(bounds.epoch(), bounds.partition(),
-                bounds.floor() - 1));
-        node.recovery().fromLog(sub.stream(), sincePosition, bounds).whenComplete((logPart, failure) ->
-                session.channel().eventLoop().execute(() -> finishReplay(sub, since, logPart, windowPart, receipt)));
-    }
-
-    private void finishReplay(Subscription sub, String since, Replay logPart, Replay windowPart, String receipt) {
-        List<EncodedMessage> held = sub.endReplay();
-        try {
-            if (session.isClosing() || session.subscription(sub.id()) != sub) {
-                return;
-            }
-            boolean complete = logPart != null && logPart.recovered() && windowPart.recovered() && !sub.heldOverflow();
-            List<Published> missed = new ArrayList<>();
-            if (complete) {
-                missed.addAll(logPart.messages());
-                missed.addAll(windowPart.messages());
-            }
-            Replay answer = new Replay(complete, complete ? windowPart.head() : node.history().head(sub.stream()),
-                    missed);
-            Position head = writeReplay(sub, since, answer);
-            if (head != null) {
-                sub.advance(head.offset());
-            }
-            for (EncodedMessage live : held) {
-                session.deliver(sub, live);
-            }
-            receipt(receipt, head);
-            session.flushDeliveries();
-        } finally {
-            held.forEach(EncodedMessage::release);
-        }
-    }
-
-    /** Writes the recovery event and the missed messages; @return the stream's position after them */
-    private Position writeReplay(Subscription sub, String since, Replay replay) {
-        StompHeaders h = new StompHeaders(8)
-                .add("subscription", sub.id())
-                .add("destination", sub.destination().text())
-                .add("message-id", "recovery-" + SERVER_MESSAGE_IDS.incrementAndGet())
-                .add("event", "recovery")
-                .add("recovered", Boolean.toString(replay.recovered()))
-                .addIfPresent("position", replay.head() == null ? null : replay.head().toString())
-                .add("since", since);
-        session.write(StompCommand.MESSAGE, h, new byte[0]);
-        node.metrics().recovery(replay.recovered());
-        for (Published missed : replay.messages()) {
-            EncodedMessage encoded = EncodedMessage.encode(session.channel().alloc(), missed);
-            try {
-                session.replay(sub, encoded);
-            } finally {
-                encoded.release();
-            }
-        }
-        return replay.head();
+        out.write(StompCommand.MESSAGE, h, body);
+        Receipts.send(out, receipt, head);
+        out.flush();
     }
 
     private void onUnsubscribe(StompFrame frame) {
@@ -448,7 +352,7 @@ public final class StompSessionHandler extends SimpleChannelInboundHandler<Stomp
             return;
         }
         unsubscribe(sub);
-        receipt(receipt, null);
+        Receipts.send(out, receipt, null);
     }
 
     private void unsubscribe(Subscription sub) {
@@ -485,18 +389,36 @@ public final class StompSessionHandler extends SimpleChannelInboundHandler<Stomp
             return;
         }
         node.metrics().stompMessageIn();
-        published.whenComplete((position, failure) -> session.channel().eventLoop().execute(() -> {
-            if (failure != null) {
-                Throwable cause = failure instanceof CompletionException && failure.getCause() != null
-                        ? failure.getCause() : failure;
-                String code = cause instanceof MessageTooLargeException ? "too-large" : "bus-unavailable";
-                node.metrics().dropped(code);
-                session.refuse(code, "the message was not published: " + cause.getMessage(), receipt);
-            } else {
-                receipt(receipt, position);
-                session.channel().flush();
+        published.whenComplete((position, failure) -> out.channel().eventLoop().execute(() -> {
+            if (failure == null) {
+                Receipts.send(out, receipt, position);
+                return;
             }
+            Throwable cause = failure instanceof CompletionException && failure.getCause() != null
+                    ? failure.getCause() : failure;
+            String code = cause instanceof MessageTooLargeException ? "too-large" : "bus-unavailable";
+            node.metrics().dropped(code);
+            session.refuse(code, "the message was not published: " + cause.getMessage(), receipt);
         }));
+    }
+
+    /**
+     * A SEND over the rate: refused like any other, so the client learns why; a client that keeps sending
+     * through a whole burst of refusals is not listening, and is closed.
+     */
+    private void onSendRefusedByRate(String receipt) {
+        node.metrics().dropped("rate-limited");
+        if (++refusedInARow == 1) {
+            node.metrics().limitTriggered("send-rate");
+        }
+        if (refusedInARow >= settings.maxSendBurst) {
+            fail(Disconnect.LIMIT, "sending faster than " + settings.maxSendRate + " messages a second"
+                    + " (--max-send-rate) after " + refusedInARow + " refusals in a row",
+                    WebSocketCloseStatus.POLICY_VIOLATION);
+            return;
+        }
+        session.refuse("rate-limited", "sending faster than " + settings.maxSendRate + " messages a second, in"
+                + " bursts of " + settings.maxSendBurst + "; this message was not sent", receipt);
     }
 
     private CompletableFuture<Position> publish(Destination destination, StompFrame frame) throws Refusal {
@@ -524,19 +446,8 @@ public final class StompSessionHandler extends SimpleChannelInboundHandler<Stomp
     // ---- DISCONNECT and errors ----
 
     private void onDisconnect(StompFrame frame) {
-        receipt(frame.header("receipt"), null);
-        session.closeAtClientsRequest();
-    }
-
-    private void receipt(String receipt, Position position) {
-        if (receipt != null) {
-            StompHeaders h = new StompHeaders(2).add("receipt-id", receipt);
-            if (position != null) {
-                h.add("position", position.toString());
-            }
-            session.write(StompCommand.RECEIPT, h, new byte[0]);
-            session.channel().flush();
-        }
+        Receipts.send(out, frame.header("receipt"), null);
+        out.closeAtClientsRequest();
     }
 
     private void protocolError(String message, String receipt) {
@@ -549,7 +460,7 @@ public final class StompSessionHandler extends SimpleChannelInboundHandler<Stomp
             // An abuser would otherwise write the log for us; roomcast_limits_triggered_total counts these.
             log.debug("session {} ({}): closing: {}", session.id(), session.user(), message);
         } else {
-            log.info("session {} ({}): closing: {}", session.id(), session.user(), message);
+            log.info("session {} ({}) from {}: closing: {}", session.id(), session.user(), clientAddress, message);
         }
         session.close(reason, message, null, null, status);
     }
@@ -557,22 +468,20 @@ public final class StompSessionHandler extends SimpleChannelInboundHandler<Stomp
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
         try (var logContext = MDC.putCloseable("session", session.id())) {
-            ended(ctx);
+            ended();
         }
+        ctx.fireChannelInactive();
     }
 
-    private void ended(ChannelHandlerContext ctx) {
+    private void ended() {
         if (connectTimer != null) {
             connectTimer.cancel(false);
         }
-        if (Boolean.TRUE.equals(ctx.channel().attr(Channels.UPGRADED).get())) {
-            Disconnect reason = session.closeReason() != null ? session.closeReason()
-                    : Boolean.TRUE.equals(ctx.channel().attr(Channels.CLIENT_CLOSED).get()) ? Disconnect.CLIENT
-                    : Disconnect.CONNECTION_LOST;
-            node.metrics().disconnected(reason);
-            if (reason == Disconnect.SLOW_CONSUMER) {
-                node.metrics().dropped("slow-consumer");
-            }
+        Disconnect reason = out.closeReason() != null ? out.closeReason()
+                : out.clientClosed() ? Disconnect.CLIENT : Disconnect.CONNECTION_LOST;
+        node.metrics().disconnected(reason);
+        if (reason == Disconnect.SLOW_CONSUMER) {
+            node.metrics().dropped("slow-consumer");
         }
         if (session.isConnected()) {
             for (Subscription sub : List.copyOf(session.subscriptions())) {
@@ -580,12 +489,25 @@ public final class StompSessionHandler extends SimpleChannelInboundHandler<Stomp
             }
             node.sessions().remove(session);
         }
-        ctx.fireChannelInactive();
     }
 
+    /**
+     * A reset or broken pipe is the network's doing (counted as connection-lost when the channel ends); a
+     * corrupt WebSocket frame is the client's (Netty has already answered it with 1002); anything else is the
+     * node's own failure, logged with its stack trace and counted as such.
+     */
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        log.debug("session {}: {}; closing", session == null ? "-" : session.id(), cause.toString());
-        ctx.close();
+        FatalErrors.haltIfFatal(cause);
+        if (cause instanceof IOException) {
+            log.debug("session {}: {}; closing", session.id(), cause.toString());
+            out.closeNow(Disconnect.CONNECTION_LOST);
+        } else if (cause instanceof CorruptedWebSocketFrameException) {
+            log.debug("session {}: {}; closing", session.id(), cause.toString());
+            out.closeNow(Disconnect.PROTOCOL_ERROR);
+        } else {
+            log.warn("session {} ({}): unexpected failure; closing", session.id(), session.user(), cause);
+            out.closeNow(Disconnect.ERROR);
+        }
     }
 }

@@ -3,10 +3,20 @@ package io.roomcast.session;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
+import io.roomcast.bus.Envelope;
+import io.roomcast.bus.Published;
 import io.roomcast.bus.Stream;
+import io.roomcast.delivery.EncodedMessage;
+import io.roomcast.delivery.Outbound;
+import io.roomcast.delivery.SharedFrames;
+import io.roomcast.delivery.Subscriber;
 import io.roomcast.stomp.StompCommand;
 import io.roomcast.stomp.StompEncoder;
-import io.roomcast.delivery.EncodedMessage;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * One SUBSCRIBE of one session. Confined to the session's event loop.
@@ -14,20 +24,26 @@ import io.roomcast.delivery.EncodedMessage;
  * <p>{@link #lastOffset} is the offset, in the stream's partition, of the last message this subscription
  * delivered or deliberately skipped. A stream lives in one partition, so offsets only grow; anything at or
  * below it is a duplicate (for instance a live message that a replay already delivered) and is dropped.
+ *
+ * <p>While a {@link Catchup} replays history to it, live messages are not written: each is in the history
+ * window before it reaches any event loop, so the replay reads it from there, in order, and the subscription
+ * goes live once the replay has caught up with the window's head.
  */
-public final class Subscription {
+public final class Subscription implements Subscriber {
+    private static final Logger log = LoggerFactory.getLogger(Subscription.class);
+    /** Most node-local events (a dead node's users leaving) kept while a replay runs; later ones are dropped. */
+    static final int MAX_HELD_LOCAL = 1000;
+
     private final Session session;
     private final String id;
     private final Destination destination;
     private final Stream stream;
     private final byte[] framePrefix;
-    long lastOffset = Long.MIN_VALUE;
-    /** Live messages held back while a replay from the log is being read; null when not replaying. */
-    private java.util.List<EncodedMessage> held;
-    private boolean heldOverflow;
-
-    /** Most live messages held during one replay; past it the replay is answered as not recovered. */
-    static final int MAX_HELD = 10_000;
+    private long lastOffset = Long.MIN_VALUE;
+    /** The replay in progress, or null when live. */
+    private Catchup catchup;
+    /** Node-local events that arrived during the replay; they carry no offset of their own, so none is in history. */
+    private List<EncodedMessage> heldLocal;
 
     Subscription(Session session, String id, Destination destination, Stream stream) {
         this.session = session;
@@ -39,7 +55,7 @@ public final class Subscription {
 
     /**
      * The start of every MESSAGE frame on this subscription, up to and including its own headers, encoded
-     * once. The shared rest of the frame comes from {@link io.roomcast.delivery.EncodedMessage}.
+     * once. The shared rest of the frame comes from {@link EncodedMessage}.
      */
     byte[] framePrefix() {
         return framePrefix;
@@ -66,36 +82,60 @@ public final class Subscription {
     }
 
     /** The bus stream this subscription reads, or null for the errors queue. */
+    @Override
     public Stream stream() {
         return stream;
     }
 
-    boolean isReplaying() {
-        return held != null;
+    @Override
+    public Outbound outbound() {
+        return session.out();
     }
 
-    void startReplay() {
-        held = new java.util.ArrayList<>();
+    @Override
+    public boolean deliver(EncodedMessage message, SharedFrames frames) {
+        Outbound out = session.out();
+        if (out.isClosing()) {
+            return false;
+        }
+        if (catchup != null) {
+            if (message.isLocal()) {
+                holdLocal(message);
+            }
+            return false;
+        }
+        if (!message.isLocal() && !accepts(message.message())) {
+            return false;
+        }
+        return out.deliver(frames.frameFor(framePrefix, out.channel().alloc()));
     }
 
-    /** Keeps a live message (one more reference) until the replay ends. */
-    void hold(EncodedMessage message) {
-        if (held.size() >= MAX_HELD) {
-            heldOverflow = true;
+    /**
+     * Claims the offset and applies the whisper rule: only the recipient's sessions that are in the whisper's
+     * room receive it live. A replay ({@link #replay}) delivers the whispers the user was sent regardless of
+     * which rooms this new session has joined so far: the rule was checked when the whisper was sent, and a
+     * resuming client may subscribe to its user queue before its rooms.
+     */
+    private boolean accepts(Published p) {
+        if (!advance(p.offset())) {
+            return false;
+        }
+        Envelope e = p.envelope();
+        return !Envelope.WHISPER.equals(e.event()) || session.inRoom(e.room());
+    }
+
+    /** Writes a message from history, without flushing, unless it was already delivered. */
+    void replay(Published message) {
+        if (!advance(message.offset())) {
             return;
         }
-        held.add(message.retain(1));
-    }
-
-    /** Ends the replay; the caller delivers and then releases what was held. */
-    java.util.List<EncodedMessage> endReplay() {
-        java.util.List<EncodedMessage> h = held == null ? java.util.List.of() : held;
-        held = null;
-        return h;
-    }
-
-    boolean heldOverflow() {
-        return heldOverflow;
+        Outbound out = session.out();
+        EncodedMessage encoded = EncodedMessage.encode(out.channel().alloc(), message);
+        try {
+            out.writeMessage(framePrefix, encoded.tail(), encoded.isText());
+        } finally {
+            encoded.release();
+        }
     }
 
     /**
@@ -103,11 +143,62 @@ public final class Subscription {
      *
      * @return false when it is a duplicate of something already delivered or skipped
      */
-    public boolean advance(long offset) {
+    boolean advance(long offset) {
         if (offset <= lastOffset) {
             return false;
         }
         lastOffset = offset;
         return true;
+    }
+
+    boolean isReplaying() {
+        return catchup != null;
+    }
+
+    /** Starts a replay: live messages wait in history until it has caught up. */
+    void startCatchup(Catchup replay) {
+        this.catchup = replay;
+    }
+
+    /**
+     * The replay reached the window's head at {@code offset}: every later message comes live. Writes the
+     * node-local events held meanwhile.
+     */
+    void caughtUp(long offset) {
+        advance(offset);
+        catchup = null;
+        List<EncodedMessage> held = heldLocal;
+        heldLocal = null;
+        if (held != null) {
+            Outbound out = session.out();
+            for (EncodedMessage m : held) {
+                out.writeMessage(framePrefix, m.tail(), m.isText());
+                m.release();
+            }
+        }
+    }
+
+    /** The subscription ended: stops its replay and frees what it held. */
+    void end() {
+        if (catchup != null) {
+            session.out().cancel(catchup);
+            catchup = null;
+        }
+        if (heldLocal != null) {
+            heldLocal.forEach(EncodedMessage::release);
+            heldLocal = null;
+        }
+    }
+
+    private void holdLocal(EncodedMessage message) {
+        if (heldLocal == null) {
+            heldLocal = new ArrayList<>(4);
+        }
+        if (heldLocal.size() >= MAX_HELD_LOCAL) {
+            log.warn("subscription {} of session {}: more than {} node-local events during a replay; dropping one",
+                    id, session.id(), MAX_HELD_LOCAL);
+            return;
+        }
+        heldLocal.add(message.retain(1));
     }
 }

@@ -1,12 +1,10 @@
 package io.roomcast.transport;
 
-import io.netty.channel.ChannelFutureListener;
-import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
-import io.roomcast.session.Channels;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.MessageToMessageDecoder;
 import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.ContinuationWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketFrame;
@@ -16,7 +14,8 @@ import java.util.List;
 /**
  * Unwraps text, binary and continuation frames into their bytes, so that the STOMP decoder sees one byte
  * stream whatever the WebSocket framing was. Netty's protocol handler answers pings; a client's close frame
- * is answered here, and marked so that the disconnect is counted as the client's.
+ * passes on to the session, which answers it (through the connection's one write path) and counts the
+ * disconnect as the client's.
  */
 @ChannelHandler.Sharable
 final class WebSocketFrameBytes extends MessageToMessageDecoder<WebSocketFrame> {
@@ -27,10 +26,8 @@ final class WebSocketFrameBytes extends MessageToMessageDecoder<WebSocketFrame> 
         if (frame instanceof TextWebSocketFrame || frame instanceof BinaryWebSocketFrame
                 || frame instanceof ContinuationWebSocketFrame) {
             out.add(frame.content().retain());
-        } else if (frame instanceof CloseWebSocketFrame close) {
-            // The client ends the connection: answer its close (RFC 6455 5.5.1) and close the socket.
-            ctx.channel().attr(Channels.CLIENT_CLOSED).set(Boolean.TRUE);
-            ctx.writeAndFlush(close.retainedDuplicate()).addListener(ChannelFutureListener.CLOSE);
+        } else if (frame instanceof CloseWebSocketFrame) {
+            out.add(frame.retain());
         }
     }
 }

@@ -10,7 +10,6 @@ import org.junit.jupiter.api.Test;
 import java.net.http.WebSocketHandshakeException;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
@@ -85,7 +84,7 @@ class AbuseLimitsTest {
         }
         // What it got before the close: the burst published, then refusals that say why.
         // (Checked through the metrics the node counted, since the frames are already consumed above.)
-        assertThat(node.node().metrics().scrape())
+        assertThat(node.metrics())
                 .containsPattern("roomcast_messages_dropped_total\\{[^}]*reason=\"rate-limited\"[^}]*} [1-9]")
                 .containsPattern("roomcast_limits_triggered_total\\{limit=\"send-rate\"[^}]*} [1-9]");
         Reliability.record("Abuse limits", "a connection sending 40 SENDs at once (--max-send-rate 5, burst 10)",
@@ -211,18 +210,17 @@ class AbuseLimitsTest {
     }
 
     /**
-     * A benign client's round trip (SEND with receipt, then its own MESSAGE) while three abusers run: one floods
-     * SENDs and reconnects whenever it is closed, one opens connections as fast as it can from one address,
-     * one knocks with a foreign Origin. Its median must stay within 2x of the median measured unloaded just
-     * before, in this run. Medians under 1 ms are counted as 1 ms: below that, loopback scheduling noise on a
-     * shared machine is larger than anything the node does.
+     * A benign client keeps chatting (SEND, then its own MESSAGE back, each one) while three abusers run: one
+     * floods SENDs and reconnects whenever it is closed, one opens connections as fast as it can from one
+     * address, one knocks with a foreign Origin. How its latency compares with an unloaded run is a speed
+     * figure, so it is measured by the bench's {@code abuse} scenario, side by side, not asserted here.
      */
     @Test
-    void aBenignClientKeepsItsLatencyBesideTheAbuse() throws Exception {
+    void aBenignClientKeepsChattingBesideTheAbuse() throws Exception {
         try (RawStomp benign = connectFrom("198.51.100.1", "benign")) {
             benign.send("SUBSCRIBE\nid:r\ndestination:/topic/room.calm\nreceipt:in\n\n\0");
             assertThat(header(benign.next("RECEIPT"), "receipt-id")).isEqualTo("in");
-            double unloaded = medianRoundTripMillis(benign, 60);
+            roundTrips(benign, "quiet", 20);
 
             AtomicBoolean stop = new AtomicBoolean();
             AtomicInteger refusals = new AtomicInteger();
@@ -266,7 +264,6 @@ class AbuseLimitsTest {
                             pause();
                         }
                     }));
-            double loaded;
             try {
                 // Let the abuse get going: the flood has been closed once and upgrades are being refused.
                 long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
@@ -274,23 +271,19 @@ class AbuseLimitsTest {
                     Thread.sleep(10);
                 }
                 assertThat(floodCloses.get()).as("the flooder was closed at least once").isPositive();
-                loaded = medianRoundTripMillis(benign, 60);
+                roundTrips(benign, "loaded", 40);
             } finally {
                 stop.set(true);
                 for (Thread t : abusers) {
                     t.join(30_000);
                 }
             }
-            double ratio = loaded / Math.max(1.0, unloaded);
-            System.out.printf("benign round trip: unloaded %.2f ms, beside the abuse %.2f ms, ratio %.2f"
-                    + " (%d refusals, %d flood closes)%n", unloaded, loaded, ratio, refusals.get(), floodCloses.get());
-            assertThat(ratio).as("benign latency beside the abuse / unloaded").isLessThanOrEqualTo(2.0);
             assertThat(benign.isClosed()).isFalse();
             Reliability.record("Abuse limits", "all of the above at once: a SEND flood that reconnects, a connection"
                     + " flood from one address, foreign-Origin upgrades", String.format("refused %d upgrades and closed"
-                    + " the flooder %d times", refusals.get(), floodCloses.get()), String.format("a benign client's"
-                    + " median round trip went from %.1f to %.1f ms (limit: 2x)", unloaded, loaded), "nothing",
-                    "AbuseLimitsTest");
+                    + " the flooder %d times", refusals.get(), floodCloses.get()), "a benign client on the same node"
+                    + " got each of its 40 messages back, in order (its latency beside the abuse: the bench's abuse"
+                    + " scenario)", "nothing", "AbuseLimitsTest");
         }
     }
 
@@ -309,20 +302,19 @@ class AbuseLimitsTest {
         return t;
     }
 
-    /** Sends {@code n} messages one at a time (within the send rate) and returns the median round trip. */
-    private static double medianRoundTripMillis(RawStomp client, int n) throws InterruptedException {
-        double[] rtt = new double[n];
+    /**
+     * Sends {@code n} messages one at a time, paced within the send rate, and checks that each comes back as
+     * the next message on the room: none lost, none out of order.
+     */
+    private static void roundTrips(RawStomp client, String label, int n) throws InterruptedException {
         for (int i = 0; i < n; i++) {
             Thread.sleep(210); // 5 a second at most: the benign client stays inside its own rate limit
-            long start = System.nanoTime();
-            client.send("SEND\ndestination:/app/room.calm\n\nping-" + i + "\0");
-            String body;
+            client.send("SEND\ndestination:/app/room.calm\n\n" + label + "-" + i + "\0");
+            String message;
             do {
-                body = RawStomp.body(client.next("MESSAGE"));
-            } while (!body.equals("ping-" + i));
-            rtt[i] = (System.nanoTime() - start) / 1e6;
+                message = client.next("MESSAGE");
+            } while (!"message".equals(header(message, "event"))); // its own join comes first
+            assertThat(RawStomp.body(message)).isEqualTo(label + "-" + i);
         }
-        Arrays.sort(rtt);
-        return rtt[n / 2];
     }
 }

@@ -38,8 +38,7 @@ class ResumeTest {
     }
 
     private static String post(String room, String text) {
-        return node.node().outbox().toRoom(room, "backend", "text/plain", Map.of(),
-                text.getBytes(StandardCharsets.UTF_8)).join().toString();
+        return node.publish(room, text);
     }
 
     @Test

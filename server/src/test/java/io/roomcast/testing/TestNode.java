@@ -2,7 +2,6 @@ package io.roomcast.testing;
 
 import io.roomcast.config.Settings;
 import io.roomcast.node.Node;
-import io.roomcast.transport.RoomcastServer;
 
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -15,11 +14,11 @@ import java.util.function.Consumer;
 public final class TestNode implements AutoCloseable {
     public static final String API_KEY = "test-api-key-0123456789";
 
-    private final RoomcastServer server;
+    private final Node node;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
-    private TestNode(RoomcastServer server) {
-        this.server = server;
+    private TestNode(Node node) {
+        this.node = node;
     }
 
     public static TestNode start() {
@@ -33,17 +32,18 @@ public final class TestNode implements AutoCloseable {
         s.port = 0;
         s.nodeId = "test-node";
         s.apiKey = API_KEY;
+        s.metricsMinInterval = Duration.ZERO; // a test reads what it just caused, not a second-old rendering
         customize.accept(s);
         s.validate();
         try {
-            return new TestNode(new RoomcastServer(new Node(s, Node.busFor(s))).start());
+            return new TestNode(new Node(s, Node.busFor(s)).start());
         } catch (Exception e) {
             throw new IllegalStateException(e);
         }
     }
 
     public int port() {
-        return server.port();
+        return node.port();
     }
 
     public String wsUrl() {
@@ -54,8 +54,45 @@ public final class TestNode implements AutoCloseable {
         return "http://127.0.0.1:" + port() + path;
     }
 
-    public Node node() {
-        return server.node();
+    /** Publishes {@code text} to {@code room} through the HTTP API, as a backend would; returns its position. */
+    public String publish(String room, String text) {
+        HttpResponse<String> r = api("POST", "/api/rooms/" + room + "/messages",
+                "{\"data\":" + jsonString(text) + ",\"from\":\"backend\"}");
+        if (r.statusCode() != 200) {
+            throw new IllegalStateException("publish to " + room + " answered " + r.statusCode() + ": " + r.body());
+        }
+        String body = r.body();
+        int at = body.indexOf("\"position\":\"") + 12;
+        return body.substring(at, body.indexOf('"', at));
+    }
+
+    /** The Prometheus page. */
+    public String metrics() {
+        return request("GET", "/metrics", null, null).body();
+    }
+
+    /**
+     * The value of one sample on the metrics page, such as
+     * {@code roomcast_disconnects_total{reason="slow-consumer"}}: the first line whose name and labels contain
+     * {@code name} and all of {@code labels}; 0 when there is none.
+     */
+    public double metric(String name, String... labels) {
+        for (String line : metrics().split("\n")) {
+            if (line.startsWith(name) && !line.startsWith("#")) {
+                boolean all = true;
+                for (String label : labels) {
+                    all &= line.contains(label);
+                }
+                if (all) {
+                    return Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+                }
+            }
+        }
+        return 0;
+    }
+
+    private static String jsonString(String s) {
+        return "\"" + s.replace("\\", "\\\\").replace("\"", "\\\"") + "\"";
     }
 
     /** Sends an HTTP request with the API key. */
@@ -82,6 +119,6 @@ public final class TestNode implements AutoCloseable {
 
     @Override
     public void close() {
-        server.close();
+        node.close();
     }
 }

@@ -1,4 +1,4 @@
-package io.roomcast.transport;
+package io.roomcast.limits;
 
 import org.junit.jupiter.api.Test;
 

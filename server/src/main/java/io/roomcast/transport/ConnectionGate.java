@@ -6,11 +6,13 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.util.AttributeKey;
+import io.roomcast.http.ApiException;
 import io.roomcast.http.Responses;
 import io.roomcast.limits.ConnectionLimits;
 import io.roomcast.limits.LimitExceeded;
+import io.roomcast.limits.TrustedProxies;
 import io.roomcast.metrics.NodeMetrics;
-import io.roomcast.session.Channels;
 
 import java.net.URI;
 import java.util.List;
@@ -18,13 +20,17 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * Decides whether a WebSocket upgrade request may proceed, before Netty's handshake runs: a browser's
+ * Decides whether a request may proceed. A WebSocket upgrade, before Netty's handshake runs: a browser's
  * {@code Origin} must be allowed, and the client's address (from {@code X-Forwarded-For} only when the peer is
  * a trusted proxy) must be within its connection count and connect rate, and the node within its total. A
- * refusal is an HTTP error with a JSON body naming the limit; the connection then closes. Other requests pass.
+ * connection's first plain HTTP request: its address must be within its HTTP connection count. A refusal is
+ * an HTTP error with a JSON body naming the limit; the connection then closes.
  */
 @ChannelHandler.Sharable
-final class HandshakeGate extends ChannelInboundHandlerAdapter {
+final class ConnectionGate extends ChannelInboundHandlerAdapter {
+    /** The client's address, as the trusted proxies tell it, once a request has been admitted. */
+    static final AttributeKey<String> CLIENT_ADDRESS = AttributeKey.valueOf("roomcast.clientAddress");
+
     private final String websocketPath;
     private final List<String> allowedOrigins;
     private final boolean anyOrigin;
@@ -32,8 +38,11 @@ final class HandshakeGate extends ChannelInboundHandlerAdapter {
     private final TrustedProxies proxies;
     private final NodeMetrics metrics;
 
-    /** @param allowedOrigins origins such as {@code https://chat.example.com}, or {@code *}; empty: same origin only */
-    HandshakeGate(String websocketPath, List<String> allowedOrigins, ConnectionLimits limits, TrustedProxies proxies,
+    /**
+     * @param websocketPath  the upgrade's path, or null on a port without WebSocket
+     * @param allowedOrigins origins such as {@code https://chat.example.com}, or {@code *}; empty: same origin only
+     */
+    ConnectionGate(String websocketPath, List<String> allowedOrigins, ConnectionLimits limits, TrustedProxies proxies,
                   NodeMetrics metrics) {
         this.websocketPath = websocketPath;
         this.allowedOrigins = allowedOrigins.stream().map(o -> o.toLowerCase(Locale.ROOT)).toList();
@@ -48,8 +57,18 @@ final class HandshakeGate extends ChannelInboundHandlerAdapter {
         // Every request Netty's WebSocket handler will take, whatever its Upgrade header says: the handler
         // matches on the URI alone (checkStartsWith off) and judges the headers itself, so a narrower test here
         // would let some handshakes past the limits.
-        if (!(msg instanceof FullHttpRequest request) || !request.uri().equals(websocketPath)) {
+        if (!(msg instanceof FullHttpRequest request)) {
             ctx.fireChannelRead(msg);
+            return;
+        }
+        if (request.decoderResult().isFailure()) {
+            request.release();
+            Responses.error(ctx, new ApiException(HttpResponseStatus.BAD_REQUEST, "bad-request", "malformed HTTP"
+                    + " request: " + request.decoderResult().cause().getMessage()), false);
+            return;
+        }
+        if (websocketPath == null || !request.uri().equals(websocketPath)) {
+            admitHttp(ctx, request);
             return;
         }
         String origin = request.headers().get(HttpHeaderNames.ORIGIN);
@@ -73,9 +92,31 @@ final class HandshakeGate extends ChannelInboundHandlerAdapter {
             refuse(ctx, HttpResponseStatus.valueOf(e.httpStatus()), e.limit(), e.getMessage());
             return;
         }
-        ctx.channel().attr(Channels.CLIENT_ADDRESS).set(address);
+        ctx.channel().attr(CLIENT_ADDRESS).set(address);
         ctx.channel().closeFuture().addListener(admission); // releases it; the one reference to it
         ctx.fireChannelRead(msg);
+    }
+
+    /** A connection's first plain request takes its place among its address's HTTP connections. */
+    private void admitHttp(ChannelHandlerContext ctx, FullHttpRequest request) {
+        if (ctx.channel().hasAttr(CLIENT_ADDRESS)) {
+            ctx.fireChannelRead(request);
+            return;
+        }
+        String address = proxies.clientAddress(ctx.channel().remoteAddress(),
+                request.headers().get("X-Forwarded-For"));
+        ConnectionLimits.Admission admission;
+        try {
+            admission = limits.admitHttp(address);
+        } catch (LimitExceeded e) {
+            request.release();
+            metrics.limitTriggered(e.limit());
+            refuse(ctx, HttpResponseStatus.valueOf(e.httpStatus()), e.limit(), e.getMessage());
+            return;
+        }
+        ctx.channel().attr(CLIENT_ADDRESS).set(address);
+        ctx.channel().closeFuture().addListener(admission);
+        ctx.fireChannelRead(request);
     }
 
     /**
