@@ -6,6 +6,7 @@ import io.roomcast.bench.load.LoadGenerator;
 import io.roomcast.bench.report.HtmlReport;
 import io.roomcast.bench.report.Results;
 import io.roomcast.bench.report.Verdicts;
+import io.roomcast.bench.scenario.AbuseScenario;
 import io.roomcast.bench.scenario.ChatScenario;
 import io.roomcast.bench.scenario.FanoutScenario;
 import io.roomcast.bench.scenario.IdleScenario;
@@ -14,8 +15,11 @@ import io.roomcast.bench.scenario.Step;
 import io.roomcast.bench.scenario.StormScenario;
 import io.roomcast.bench.servers.ServerProcess;
 import io.roomcast.bench.servers.Targets;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -28,17 +32,28 @@ import java.util.concurrent.Callable;
 
 /**
  * {@code run}: for each scenario, starts each target in turn as its own process, drives it with the same
- * generator, and writes {@code results.json} and {@code report.html}.
+ * generator, and writes {@code results.json} and {@code report.html}. With {@code --baseline-jar}, a second
+ * Roomcast build runs as {@code roomcast-baseline} right after {@code roomcast}, and the report compares them.
  */
 @Command(name = "run", mixinStandardHelpOptions = true, description = "Runs scenarios against every target.")
 final class RunCommand implements Callable<Integer> {
+    static final List<String> SCENARIOS = List.of("idle", "fanout", "chat", "cluster", "storm", "abuse");
+
     @Option(names = "--scenarios", split = ",", defaultValue = "idle,fanout,chat,cluster,storm",
-            description = "Any of idle, fanout, chat, cluster, storm. Default: ${DEFAULT-VALUE}.")
+            description = "Any of idle, fanout, chat, cluster, storm, and abuse (opt-in: Roomcast targets only). "
+                    + "Default: ${DEFAULT-VALUE}.")
     List<String> scenarios;
 
     @Option(names = "--targets", split = ",", defaultValue = "roomcast,ceiling-batched,ceiling-flush-each,spring",
-            description = "Servers to compare. Default: ${DEFAULT-VALUE}.")
+            description = "Servers to compare (also roomcast-baseline, which needs --baseline-jar). "
+                    + "Default: ${DEFAULT-VALUE}.")
     List<String> targets;
+
+    @Option(names = "--baseline-jar", paramLabel = "PATH",
+            description = "Another Roomcast build's server jar (the previous commit's, say): runs as target "
+                    + "roomcast-baseline, started like roomcast, right after it; the report gives roomcast / "
+                    + "roomcast-baseline for fan-out and chat. Default: none.")
+    Path baselineJar;
 
     @Option(names = "--out", defaultValue = "bench/results/latest", description = "Where results go. Default: ${DEFAULT-VALUE}.")
     Path out;
@@ -98,6 +113,16 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--storm-clients", defaultValue = "10000")
     int stormClients;
 
+    @Option(names = "--abuse-seconds", defaultValue = "20",
+            description = "Abuse: seconds of the benign client's round trips quiet, and as long again beside the "
+                    + "abusers. Default: ${DEFAULT-VALUE}.")
+    int abuseSeconds;
+
+    @Option(names = "--abuse-warm-up-seconds", defaultValue = "10",
+            description = "Abuse: one unmeasured round of the abusers and the benign client first. "
+                    + "Default: ${DEFAULT-VALUE}.")
+    int abuseWarmUpSeconds;
+
     @Option(names = "--server-jvm-options", defaultValue = ServerProcess.DEFAULT_JVM_OPTIONS,
             description = "JVM options of every server under test (all get the same; {name} becomes the server's name, "
                     + "for example -XX:StartFlightRecording=filename=/tmp/{name}.jfr). Default: ${DEFAULT-VALUE}.")
@@ -116,14 +141,26 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--source-addresses", defaultValue = "16", description = "Loopback source addresses (127.0.0.2...). Default: ${DEFAULT-VALUE}.")
     int sourceAddresses;
 
+    @Spec
+    CommandSpec spec;
+
     private final List<String> failures = new ArrayList<>();
+    /** The rate Roomcast's fan-out added (half its best), which roomcast-baseline is measured at too. */
+    private Double extraFanoutRate;
 
     @Override
     public Integer call() throws Exception {
         PrintStream console = System.out;
+        for (String s : scenarios) {
+            if (!SCENARIOS.contains(s)) {
+                throw new CommandLine.ParameterException(spec.commandLine(), "--scenarios: unknown scenario '" + s
+                        + "': use any of " + SCENARIOS);
+            }
+        }
+        targets = withBaseline(targets);
         Files.createDirectories(out);
         List<String> jvm = List.of(serverJvmOptions.trim().split("\\s+"));
-        Targets servers = new Targets(roomcastJar, springJar, benchJar, out.resolve("logs"), jvm);
+        Targets servers = new Targets(roomcastJar, baselineJar, springJar, benchJar, out.resolve("logs"), jvm);
         Results results = new Results();
         results.date = LocalDate.now().toString();
         results.machine.put("cores", Runtime.getRuntime().availableProcessors());
@@ -132,6 +169,10 @@ final class RunCommand implements Callable<Integer> {
         results.machine.put("serverJvmOptions", serverJvmOptions);
         results.settings.put("scenarios", scenarios);
         results.settings.put("targets", targets);
+        results.settings.put("roomcastJar", roomcastJar.toString());
+        if (baselineJar != null) {
+            results.settings.put("baselineJar", baselineJar.toString());
+        }
         results.settings.put("fanoutSubscribers", fanoutSubscribers);
         results.settings.put("stepSeconds", stepSeconds);
         results.settings.put("chat", chatRooms + " rooms x " + chatUsersPerRoom + " users, " + chatRate
@@ -140,6 +181,13 @@ final class RunCommand implements Callable<Integer> {
         results.settings.put("cluster", clusterRooms + " rooms x 10 users over 2 nodes, " + clusterRates + " msg/s"
                 + (clusterNodeArgs.isBlank() ? "" : ", nodes with " + clusterNodeArgs.trim()));
         results.settings.put("stormClients", stormClients);
+        if (scenarios.contains("abuse")) {
+            results.settings.put("abuse", "a benign client's round trip (SEND to its own room, its MESSAGE back, "
+                    + "one at a time, 210 ms apart) for " + abuseSeconds + " s quiet, then " + abuseSeconds
+                    + " s beside a SEND flood that reconnects, a connection flood from one address and "
+                    + "foreign-Origin upgrades, after a " + abuseWarmUpSeconds + " s warm-up of both; node limits "
+                    + String.join(" ", Targets.ABUSE_LIMITS) + ", the rest at their defaults");
+        }
         results.settings.put("generator", (generatorProcesses > 0 ? "idle: " + generatorProcesses
                 + " agent processes; others: " : "") + "one process, " + generatorThreads + " event-loop threads, "
                 + sourceAddresses + " loopback source addresses");
@@ -161,7 +209,10 @@ final class RunCommand implements Callable<Integer> {
                 }
                 if (scenarios.contains("fanout")) {
                     withServer(servers, target, generator, console, rig -> {
-                        List<Step> steps = FanoutScenario.run(rig, "fanout", fanoutSubscribers, rates, step, true);
+                        // The baseline build is measured as Roomcast was: the steps, then the added rate apart.
+                        boolean baseline = target.equals(Targets.ROOMCAST_BASELINE);
+                        List<Step> steps = FanoutScenario.run(rig, "fanout", fanoutSubscribers,
+                                baseline ? fanoutRates : rates, step, true);
                         results.fanout.addAll(steps);
                         if (target.equals(Targets.ROOMCAST)) {
                             // Half of Roomcast's best rate: every target is measured there too, for the latency target.
@@ -169,9 +220,13 @@ final class RunCommand implements Callable<Integer> {
                             if (half > 0 && !rates.contains(half)) {
                                 rates.add(half);
                                 rates.sort(Double::compare);
+                                extraFanoutRate = half;
                                 results.fanout.addAll(FanoutScenario.run(rig, "fanout", fanoutSubscribers,
                                         List.of(half), step, false));
                             }
+                        } else if (baseline && extraFanoutRate != null) {
+                            results.fanout.addAll(FanoutScenario.run(rig, "fanout", fanoutSubscribers,
+                                    List.of(extraFanoutRate), step, false));
                         }
                     });
                 }
@@ -181,7 +236,17 @@ final class RunCommand implements Callable<Integer> {
                 }
                 if (scenarios.contains("storm")) {
                     withServer(servers, target, generator, console, rig -> results.storm.add(StormScenario.run(rig,
-                            stormClients, target.equals(Targets.ROOMCAST))));
+                            stormClients, Targets.isRoomcast(target))));
+                }
+                if (scenarios.contains("abuse")) {
+                    if (Targets.isRoomcast(target)) {
+                        // With the abuse limits of AbuseLimitsTest, not the bench's (which switch them off).
+                        withServer(() -> servers.startRoomcast(target, Targets.ABUSE_LIMITS), target, generator,
+                                console, rig -> results.abuse.add(AbuseScenario.run(rig,
+                                        Duration.ofSeconds(abuseSeconds), Duration.ofSeconds(abuseWarmUpSeconds))));
+                    } else {
+                        console.println("  abuse: not run against " + target + " (it has no abuse limits)");
+                    }
                 }
             }
             if (scenarios.contains("cluster") && targets.contains(Targets.ROOMCAST)) {
@@ -194,6 +259,7 @@ final class RunCommand implements Callable<Integer> {
             }
         }
         results.failures.addAll(failures);
+        results.baseline.addAll(Verdicts.baselineComparisons(results));
         results.targets.addAll(Verdicts.evaluate(results));
         ObjectMapper json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
         json.writeValue(out.resolve("results.json").toFile(), results);
@@ -253,8 +319,31 @@ final class RunCommand implements Callable<Integer> {
         return Duration.ofSeconds(warmUpSeconds);
     }
 
+    /**
+     * The targets to run: {@code --targets}, with {@code roomcast-baseline} right after {@code roomcast} (first,
+     * without it) when {@code --baseline-jar} is given and the list does not name it already.
+     */
+    private List<String> withBaseline(List<String> asked) {
+        List<String> run = new ArrayList<>(asked);
+        if (baselineJar == null) {
+            if (run.contains(Targets.ROOMCAST_BASELINE)) {
+                throw new CommandLine.ParameterException(spec.commandLine(), "--targets: "
+                        + Targets.ROOMCAST_BASELINE + " needs --baseline-jar PATH (another Roomcast build's jar)");
+            }
+            return run;
+        }
+        if (!run.contains(Targets.ROOMCAST_BASELINE)) {
+            run.add(run.indexOf(Targets.ROOMCAST) + 1, Targets.ROOMCAST_BASELINE);
+        }
+        return run;
+    }
+
     private interface Body {
         void run(Rig rig) throws Exception;
+    }
+
+    private interface Starter {
+        ServerProcess start() throws Exception;
     }
 
     /**
@@ -263,7 +352,11 @@ final class RunCommand implements Callable<Integer> {
      */
     private void withServer(Targets servers, String target, LoadGenerator generator, PrintStream console,
                             Body body) {
-        try (ServerProcess server = servers.start(target)) {
+        withServer(() -> servers.start(target), target, generator, console, body);
+    }
+
+    private void withServer(Starter starter, String target, LoadGenerator generator, PrintStream console, Body body) {
+        try (ServerProcess server = starter.start()) {
             body.run(new Rig(generator, console, target, List.of(server.ws()), List.of(server.stats())));
         } catch (Exception e) {
             String why = target + ": " + e;

@@ -56,8 +56,8 @@ public final class EmbeddedBroker implements AutoCloseable {
         // registers with no topics.
         System.setProperty(RemotingCommand.REMOTING_VERSION_KEY, Integer.toString(MQVersion.CURRENT_VERSION));
         // Answer in RocketMQ's binary header encoding rather than JSON, as the nodes ask (their RemotingHeaders):
-        // the broker answers every send and every pull, and JSON headers are most of what it allocates per
-        // request. Read once into a static field, so set before the first RemotingCommand; an operator's wins.
+        // the broker answers every send and every pull (see docs/rocketmq-bus.md#remotingheaders-binary-headers).
+        // Read once into a static field, so set before the first RemotingCommand; an operator's wins.
         if (System.getProperty(RemotingCommand.SERIALIZE_TYPE_PROPERTY) == null
                 && System.getenv(RemotingCommand.SERIALIZE_TYPE_ENV) == null) {
             System.setProperty(RemotingCommand.SERIALIZE_TYPE_PROPERTY, "ROCKETMQ");
@@ -90,12 +90,10 @@ public final class EmbeddedBroker implements AutoCloseable {
         NettyServerConfig brokerServer = new NettyServerConfig();
         brokerServer.setBindAddress("127.0.0.1");
         brokerServer.setListenPort(bPort);
-        // Two hand-offs fewer per request. By default every request is decoded on a separate "codec" thread
-        // group after its selector read it, and every pull's messages are copied from the commit log into a
-        // heap array. A local broker serves a few nodes, and a selector thread decodes their requests as fast,
-        // without a thread switch; pulled messages go from the page cache to the socket instead of through the
-        // heap. Measured in three A/B pairs of the bench's cluster step (1k msg/s, two nodes): the broker took
-        // 42-50 % of a core instead of 51-58 %. Both are broker.conf settings an operator's broker can use too.
+        // No separate "codec" thread group and no copy through the heap: a local broker serves a few nodes, so a
+        // selector thread decodes their requests as fast without a thread switch, and pulled messages go from the
+        // page cache to the socket. Both are broker.conf settings an operator's broker can use too (see
+        // docs/rocketmq-bus.md#embeddedbroker-no-codec-threads-no-heap-copy).
         brokerServer.setServerNettyWorkerGroupEnable(false);
         brokerConfig.setTransferMsgByHeap(false);
         MessageStoreConfig store = new MessageStoreConfig();

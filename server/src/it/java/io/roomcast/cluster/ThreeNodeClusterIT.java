@@ -108,10 +108,8 @@ class ThreeNodeClusterIT {
 
             // A node that joins now learns the same picture from the others' heartbeats.
             try (NodeProcess late = NodeProcess.start("node-late", SharedBroker.get().namesrv())) {
-                // Usually about a second. Once, in a clean-clone CI run (2026-12-02), the late node's consumer
-                // received nothing for 10 s after its bus was ready: RocketMQ's push consumer had not yet been
-                // assigned any queue by its rebalance. The bus now pulls every queue itself from the moment it
-                // starts (QueueFollower), with no rebalance to wait for.
+                // Usually about a second; the bound is generous on purpose (see
+                // docs/rocketmq-bus.md#threenodeclusterit-late-node-presence).
                 await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
                         assertThat(late.get("/api/rooms/census/presence", true).body()).isEqualTo(expected));
             }

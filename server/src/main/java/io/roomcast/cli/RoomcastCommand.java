@@ -55,13 +55,13 @@ public final class RoomcastCommand implements Callable<Integer> {
     }
 
     /**
-     * SIGTERM: drains, and ends the process at the drain timeout (plus a second for the logs) whatever state
-     * the drain is in, so that a stuck client, bus or loop can't keep a stopping node alive.
+     * SIGTERM: drains, and ends the process at the drain timeout whatever state the drain is in, so that a stuck
+     * client, bus or loop can't keep a stopping node alive.
      */
     private void drainWithin(Node node, CountDownLatch stopped) {
         Thread watchdog = new Thread(() -> {
             try {
-                Thread.sleep(settings.drainTimeout.toMillis() + 1000);
+                Thread.sleep(settings.drainTimeout.toMillis());
                 System.err.println("roomcast: the drain did not finish within --drain-timeout; exiting");
                 Runtime.getRuntime().halt(1);
             } catch (InterruptedException finished) {

@@ -125,6 +125,11 @@ public final class Outbound {
         return buffer == null ? 0 : buffer.totalPendingWriteBytes();
     }
 
+    /** The connection's budget in bytes ({@code --outbound-queue-bytes}). */
+    public int budgetBytes() {
+        return budget.bytes();
+    }
+
     /** Whether a producer may write more now: open, not backed up, and under the budget. */
     public boolean hasRoom() {
         return !closing && !backedUp && pending() < budget.bytes();

@@ -71,10 +71,10 @@ public final class Recovery {
     }
 
     /**
-     * The messages of {@code stream} after {@code since} and before the window's floor, read from the log.
-     * The caller takes the rest from the window (at the same moment it took {@code bounds}) and from live
-     * delivery, so nothing here races with the window moving on. Never fails: a failure, a hole in the log or
-     * a replay past the bounds is {@code recovered=false}. The returned replay has no head.
+     * The messages of {@code stream} after {@code since} and before {@code bounds.floor()}, read from the log.
+     * A resume passes the window's head plus one as the floor, and holds what arrives live after the head, so
+     * that nothing here races with the window moving on. Never fails: a failure, a hole in the log or a replay
+     * past the bounds is {@code recovered=false}. The returned replay has no head.
      */
     public CompletableFuture<Replay> fromLog(Stream stream, Position since, HistoryWindow.Bounds bounds) {
         long from = since.offset() + 1;

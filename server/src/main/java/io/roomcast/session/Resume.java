@@ -44,7 +44,7 @@ public final class Resume {
         HistoryWindow.Bounds bounds = window.bounds(sub.stream());
         if (bounds != null && bounds.covers(since)) {
             recovered(sub, sinceText, true, new Position(bounds.epoch(), bounds.partition(), bounds.head()));
-            replay(sub, new Catchup(sub, window, since, receipt));
+            replay(sub, Catchup.fromWindow(sub, window, since, receipt));
             return;
         }
         HistoryWindow.Bounds deep = recovery.needsLog(sub.stream(), since);
@@ -52,12 +52,16 @@ public final class Resume {
             notRecovered(sub, sinceText, receipt);
             return;
         }
-        Catchup catchup = new Catchup(sub, window, new Position(deep.epoch(), deep.partition(), deep.floor() - 1),
-                receipt).waitingForLog();
+        // The log up to the window's head now; everything after it reaches the subscription live, and is held
+        // until the log part is out. (Reading only up to the window's floor and the rest from the window would
+        // race with the window moving on while the log is read.)
+        Catchup catchup = Catchup.fromLog(sub, window, since, deep.head(), receipt);
         replay(sub, catchup);
         Outbound out = sub.outbound();
-        recovery.fromLog(sub.stream(), since, deep).whenComplete((logPart, failure) -> out.channel().eventLoop()
-                .execute(() -> logRead(sub, catchup, logPart, deep, sinceText, receipt)));
+        HistoryWindow.Bounds upToHead = new HistoryWindow.Bounds(deep.epoch(), deep.partition(), deep.head() + 1,
+                deep.head());
+        recovery.fromLog(sub.stream(), since, upToHead).whenComplete((logPart, failure) -> out.channel().eventLoop()
+                .execute(() -> logRead(sub, catchup, logPart, sinceText, receipt)));
     }
 
     private void replay(Subscription sub, Catchup catchup) {
@@ -65,19 +69,17 @@ public final class Resume {
         sub.outbound().stream(catchup);
     }
 
-    private void logRead(Subscription sub, Catchup catchup, Replay logPart, HistoryWindow.Bounds deep,
-                         String sinceText, String receipt) {
+    private void logRead(Subscription sub, Catchup catchup, Replay logPart, String sinceText, String receipt) {
         if (!sub.isReplaying() || sub.outbound().isClosing()) {
             return; // unsubscribed or gone meanwhile
         }
-        if (logPart == null || !logPart.recovered()) {
+        if (logPart == null || !logPart.recovered() || catchup.overflowed()) {
             sub.end();
             notRecovered(sub, sinceText, receipt);
             return;
         }
-        Position head = window.head(sub.stream());
-        recovered(sub, sinceText, true, head);
-        catchup.logRead(logPart.messages(), deep.floor());
+        recovered(sub, sinceText, true, window.head(sub.stream()));
+        catchup.logRead(logPart.messages());
         sub.outbound().wake();
     }
 

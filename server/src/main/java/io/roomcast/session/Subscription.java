@@ -12,11 +12,6 @@ import io.roomcast.delivery.SharedFrames;
 import io.roomcast.delivery.Subscriber;
 import io.roomcast.stomp.StompCommand;
 import io.roomcast.stomp.StompEncoder;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
-import java.util.ArrayList;
-import java.util.List;
 
 /**
  * One SUBSCRIBE of one session. Confined to the session's event loop.
@@ -25,14 +20,10 @@ import java.util.List;
  * delivered or deliberately skipped. A stream lives in one partition, so offsets only grow; anything at or
  * below it is a duplicate (for instance a live message that a replay already delivered) and is dropped.
  *
- * <p>While a {@link Catchup} replays history to it, live messages are not written: each is in the history
- * window before it reaches any event loop, so the replay reads it from there, in order, and the subscription
- * goes live once the replay has caught up with the window's head.
+ * <p>While a {@link Catchup} replays history to it, live messages go to the replay instead of the socket (see
+ * there), and the subscription goes live once the replay has caught up.
  */
 public final class Subscription implements Subscriber {
-    private static final Logger log = LoggerFactory.getLogger(Subscription.class);
-    /** Most node-local events (a dead node's users leaving) kept while a replay runs; later ones are dropped. */
-    static final int MAX_HELD_LOCAL = 1000;
 
     private final Session session;
     private final String id;
@@ -42,8 +33,6 @@ public final class Subscription implements Subscriber {
     private long lastOffset = Long.MIN_VALUE;
     /** The replay in progress, or null when live. */
     private Catchup catchup;
-    /** Node-local events that arrived during the replay; they carry no offset of their own, so none is in history. */
-    private List<EncodedMessage> heldLocal;
 
     Subscription(Session session, String id, Destination destination, Stream stream) {
         this.session = session;
@@ -99,10 +88,7 @@ public final class Subscription implements Subscriber {
             return false;
         }
         if (catchup != null) {
-            if (message.isLocal()) {
-                holdLocal(message);
-            }
-            return false;
+            return catchup.offerLive(message);
         }
         if (!message.isLocal() && !accepts(message.message())) {
             return false;
@@ -151,54 +137,46 @@ public final class Subscription implements Subscriber {
         return true;
     }
 
+    /**
+     * Writes a live message that a replay held back, without flushing, unless it was already delivered; releases
+     * the replay's reference to it.
+     */
+    void replayLive(EncodedMessage message) {
+        try {
+            if (message.isLocal() || accepts(message.message())) {
+                session.out().writeMessage(framePrefix, message.tail(), message.isText());
+            }
+        } finally {
+            message.release();
+        }
+    }
+
+    /** The offset of the last message delivered or deliberately skipped. */
+    long lastOffset() {
+        return lastOffset;
+    }
+
     boolean isReplaying() {
         return catchup != null;
     }
 
-    /** Starts a replay: live messages wait in history until it has caught up. */
+    /** Starts a replay: live messages go to it until it has caught up. */
     void startCatchup(Catchup replay) {
         this.catchup = replay;
     }
 
-    /**
-     * The replay reached the window's head at {@code offset}: every later message comes live. Writes the
-     * node-local events held meanwhile.
-     */
+    /** The replay reached {@code offset}: every later message comes live. */
     void caughtUp(long offset) {
         advance(offset);
         catchup = null;
-        List<EncodedMessage> held = heldLocal;
-        heldLocal = null;
-        if (held != null) {
-            Outbound out = session.out();
-            for (EncodedMessage m : held) {
-                out.writeMessage(framePrefix, m.tail(), m.isText());
-                m.release();
-            }
-        }
     }
 
-    /** The subscription ended: stops its replay and frees what it held. */
+    /** The subscription ended, or its resume is answered as not recovered: stops its replay and frees what it held. */
     void end() {
         if (catchup != null) {
             session.out().cancel(catchup);
+            catchup.release();
             catchup = null;
         }
-        if (heldLocal != null) {
-            heldLocal.forEach(EncodedMessage::release);
-            heldLocal = null;
-        }
-    }
-
-    private void holdLocal(EncodedMessage message) {
-        if (heldLocal == null) {
-            heldLocal = new ArrayList<>(4);
-        }
-        if (heldLocal.size() >= MAX_HELD_LOCAL) {
-            log.warn("subscription {} of session {}: more than {} node-local events during a replay; dropping one",
-                    id, session.id(), MAX_HELD_LOCAL);
-            return;
-        }
-        heldLocal.add(message.retain(1));
     }
 }

@@ -1,6 +1,7 @@
 package io.roomcast.session;
 
 import io.netty.buffer.PooledByteBufAllocator;
+import io.roomcast.testing.RawWebSocket;
 import io.roomcast.testing.Reliability;
 import io.roomcast.testing.SpringStomp;
 import io.roomcast.testing.TestNode;
@@ -11,7 +12,10 @@ import java.io.OutputStream;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Base64;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -57,6 +61,46 @@ class SlowConsumerTest {
                     + " memory grew by at most " + (maxDirect - direct0) / 1024 + " KiB", "a healthy client on the"
                     + " same node kept its messages", "nothing for others; the slow client resumes with since",
                     "SlowConsumerTest");
+        }
+    }
+
+    /**
+     * A client that vanishes (a reset) while its room is busy is a lost connection, not a slow consumer: between
+     * the channel closing and its session leaving the fan-out, deliveries find no outbound buffer, which
+     * Netty's {@code isWritable()} also reports as "not writable".
+     */
+    @Test
+    void clientsThatVanishWhileTheirRoomIsBusyAreLostConnectionsNotSlowConsumers() throws Exception {
+        int clients = 30;
+        try (TestNode node = TestNode.start(s -> s.maxSendRate = 0)) {
+            List<RawWebSocket> members = new ArrayList<>();
+            for (int i = 0; i < clients; i++) {
+                RawWebSocket m = RawWebSocket.connect(node.port(), RawWebSocket.Options.DEFAULT, Duration.ofSeconds(5));
+                m.stompConnect("member" + i);
+                m.send(RawWebSocket.text("SUBSCRIBE\nid:1\ndestination:/topic/room.busy\nreceipt:in\n\n\0"));
+                assertThat(m.nextFrame("RECEIPT")).contains("receipt-id:in");
+                members.add(m);
+            }
+            AtomicBoolean publishing = new AtomicBoolean(true);
+            Thread publisher = new Thread(() -> {
+                for (int i = 0; i < 20_000 && publishing.get(); i++) {
+                    node.publish("busy", "m" + i);
+                }
+            }, "publisher");
+            publisher.start();
+            try {
+                for (RawWebSocket m : members) {
+                    m.socket().setSoLinger(true, 0); // close with a reset, as a crashed client's host does
+                    m.close();
+                }
+                await().atMost(Duration.ofSeconds(20)).until(() -> node.metric("roomcast_disconnects_total",
+                        "reason=\"connection-lost\"") >= clients);
+            } finally {
+                publishing.set(false);
+                publisher.join(10_000);
+            }
+            assertThat(slowConsumersCut(node)).isZero();
+            assertThat(node.metric("roomcast_disconnects_total", "reason=\"connection-lost\"")).isEqualTo(clients);
         }
     }
 

@@ -65,7 +65,8 @@ public final class NodeProcess implements AutoCloseable {
         Path logs = Path.of("target", "nodes");
         Files.createDirectories(logs);
         Path dataDir = Files.createTempDirectory("roomcast-" + id);
-        List<String> cmd = new ArrayList<>(List.of(javaBin(), "-Xmx256m", "-Droomcast.test=true",
+        List<String> cmd = new ArrayList<>(List.of(javaBin(), "-Xmx256m",
+                "-XX:+ExitOnOutOfMemoryError", "-Droomcast.test=true",
                 "-Duser.home=" + dataDir, "-jar", jar(),
                 "--host", "127.0.0.1", "--port", "0", "--node-id", id, "--api-key", API_KEY,
                 "--data-dir", dataDir.toString()));

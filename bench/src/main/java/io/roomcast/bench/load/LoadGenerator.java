@@ -22,6 +22,7 @@ import java.net.InetSocketAddress;
 import java.net.URI;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
@@ -63,10 +64,23 @@ public final class LoadGenerator implements AutoCloseable {
 
     /** Opens one client; the future completes on CONNECTED. */
     public CompletableFuture<BenchClient> open(URI ws, String login, ClientListener listener, boolean trackPositions) {
+        return open(ws, login, listener, trackPositions, Map.of());
+    }
+
+    /**
+     * Opens one client whose upgrade request carries {@code headers} as well (an {@code X-Forwarded-For} to
+     * come from an address of its own, an {@code Origin}); the future completes on CONNECTED, or fails with the
+     * handshake's refusal ({@link io.netty.handler.codec.http.websocketx.WebSocketClientHandshakeException}, its
+     * response's status) or an ERROR frame.
+     */
+    public CompletableFuture<BenchClient> open(URI ws, String login, ClientListener listener, boolean trackPositions,
+                                               Map<String, String> headers) {
         BenchClient client = new BenchClient(login, listener, trackPositions);
+        DefaultHttpHeaders custom = new DefaultHttpHeaders();
+        headers.forEach(custom::add);
         WebSocketClientProtocolConfig config = WebSocketClientProtocolConfig.newBuilder()
                 .webSocketUri(ws).subprotocol("v12.stomp").version(WebSocketVersion.V13)
-                .customHeaders(new DefaultHttpHeaders()).maxFramePayloadLength(1 << 20)
+                .customHeaders(custom).maxFramePayloadLength(1 << 20)
                 .handshakeTimeoutMillis(20_000).dropPongFrames(true).build();
         Bootstrap b = bootstrap.clone().handler(new ChannelInitializer<SocketChannel>() {
             @Override

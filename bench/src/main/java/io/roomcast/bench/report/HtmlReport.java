@@ -1,5 +1,6 @@
 package io.roomcast.bench.report;
 
+import io.roomcast.bench.scenario.AbuseScenario;
 import io.roomcast.bench.scenario.IdleScenario;
 import io.roomcast.bench.scenario.Step;
 import io.roomcast.bench.scenario.StormScenario;
@@ -15,8 +16,9 @@ import static io.roomcast.bench.report.SvgChart.esc;
 
 /** {@code report.html}: one self-contained page, charts first, tables after. Nothing is loaded from anywhere. */
 public final class HtmlReport {
-    private static final Map<String, String> COLORS = Map.of("roomcast", "#5b5bd6", "ceiling-batched", "#2b9a66",
-            "ceiling-flush-each", "#8fbf9f", "spring", "#d13d3d", "roomcast-2-nodes", "#8e4ec6");
+    private static final Map<String, String> COLORS = Map.of("roomcast", "#5b5bd6", "roomcast-baseline", "#e08a1e",
+            "ceiling-batched", "#2b9a66", "ceiling-flush-each", "#8fbf9f", "spring", "#d13d3d",
+            "roomcast-2-nodes", "#8e4ec6");
 
     private HtmlReport() {
     }
@@ -39,6 +41,31 @@ public final class HtmlReport {
                     .append(esc(t.goal())).append("</td></tr>");
         }
         h.append("</table>");
+
+        List<Results.Comparison> baseline = r.baseline.isEmpty() ? Verdicts.baselineComparisons(r) : r.baseline;
+        if (!baseline.isEmpty()) {
+            h.append("<h2>This build against the baseline build</h2><p>roomcast (")
+                    .append(esc(String.valueOf(r.settings.getOrDefault("roomcastJar", "this build"))))
+                    .append(") over roomcast-baseline (")
+                    .append(esc(String.valueOf(r.settings.getOrDefault("baselineJar", "--baseline-jar"))))
+                    .append("), started alike and measured one after the other in this run. Goals: max fan-out "
+                            + "rate at least 0.90x, CPU per delivery at most 1.10x (over the rates both sustained). "
+                            + "The ratios at single rates show how far the noise goes.</p>");
+            h.append("<table><tr><th>Scenario</th><th>Figure</th><th>At msg/s</th><th>roomcast</th>"
+                    + "<th>roomcast-baseline</th><th>Ratio</th><th>Both sustained</th></tr>");
+            for (Results.Comparison c : baseline) {
+                String unit = switch (c.metric()) {
+                    case Verdicts.MAX_RATE -> " msg/s";
+                    case Verdicts.CPU -> " µs";
+                    default -> " ms";
+                };
+                h.append(row(c.scenario(), c.metric(), c.rate() == null
+                                ? (c.metric().equals(Verdicts.CPU) ? "all both sustained" : "") : fmt("%.0f", c.rate()),
+                        fmt("%.2f", c.roomcast()) + unit, fmt("%.2f", c.baseline()) + unit, fmt("%.2fx", c.ratio()),
+                        c.sustained() ? "yes" : "no"));
+            }
+            h.append("</table>");
+        }
 
         if (!r.fanout.isEmpty()) {
             h.append("<h2>Fan-out: latency against delivered rate</h2><p>One room, ")
@@ -115,6 +142,33 @@ public final class HtmlReport {
             for (StormScenario.Result s : r.storm) {
                 h.append(row(s.target(), fmt("%,d", s.clients()), fmt("%.2f", s.allBackSeconds()), fmt("%.0f", s.p50Ms()),
                         fmt("%.0f", s.p99Ms()), fmt("%,d", s.recovered()), s.doneWhen()));
+            }
+            h.append("</table>");
+        }
+        if (!r.abuse.isEmpty()) {
+            h.append("<h2>Abuse: a benign client beside the abusers</h2><p>")
+                    .append(esc(String.valueOf(r.settings.get("abuse"))))
+                    .append("</p><table><tr><th>Server</th><th>Phase</th><th>Round trips</th><th>Lost</th>"
+                            + "<th>p50 ms</th><th>p99 ms</th><th>max ms</th><th>Node CPU (cores)</th>"
+                            + "<th>Busiest JIT (cores)</th></tr>");
+            for (AbuseScenario.Result a : r.abuse) {
+                for (AbuseScenario.Phase p : List.of(a.quiet(), a.abused())) {
+                    h.append(row(a.target(), p == a.quiet() ? "quiet" : "beside the abuse", fmt("%d", p.samples()),
+                            fmt("%d", p.lost()), fmt("%.2f", p.p50Ms()), fmt("%.2f", p.p99Ms()), fmt("%.2f", p.maxMs()),
+                            fmt("%.2f", p.serverCores()), fmt("%.2f", p.jitShare())));
+                }
+            }
+            h.append("</table><table><tr><th>Server</th><th>Median ratio</th><th>p99 ratio</th>"
+                    + "<th>Flood connections / SENDs / closed</th><th>Connect-flood attempts / accepted</th>"
+                    + "<th>Foreign-Origin attempts</th><th>Refused 429 / 403</th><th>Other failures</th>"
+                    + "<th>Abuse under way</th><th>Benign still open</th></tr>");
+            for (AbuseScenario.Result a : r.abuse) {
+                AbuseScenario.Abuse x = a.abuse();
+                h.append(row(a.target(), fmt("%.2fx", a.ratio()), fmt("%.2fx", a.p99Ratio()),
+                        fmt("%,d / %,d / %,d", x.floodConnections(), x.floodSends(), x.floodCloses()),
+                        fmt("%,d / %,d", x.connectFloodAttempts(), x.connectFloodAccepted()),
+                        fmt("%,d", x.originAttempts()), fmt("%,d / %,d", x.refusedTooMany(), x.refusedOrigin()),
+                        fmt("%,d", x.otherFailures()), a.underWay() ? "yes" : "no", a.benignOpen() ? "yes" : "no"));
             }
             h.append("</table>");
         }

@@ -23,7 +23,7 @@ public final class ServerProcess implements AutoCloseable {
      * Roomcast connection at 15k).
      */
     public static final String DEFAULT_JVM_OPTIONS =
-            "-Xms64m -Xmx1g -XX:+UseG1GC -XX:MinHeapFreeRatio=5 -XX:MaxHeapFreeRatio=10";
+            "-Xms64m -Xmx1g -XX:+UseG1GC -XX:MinHeapFreeRatio=5 -XX:MaxHeapFreeRatio=10 -XX:+ExitOnOutOfMemoryError";
 
     private final String name;
     private final Process process;

@@ -10,10 +10,8 @@ import org.apache.rocketmq.remoting.netty.NettyClientConfig;
  * Fewer thread hand-offs in the RocketMQ client. By default every answer from the broker crosses three
  * threads before anyone uses it: the Netty selector reads it, a worker group ({@code NettyClientWorkerThread})
  * decodes it, and a callback pool ({@code NettyClientPublicExecutor}) runs the callback. A bus node gets one
- * answer per message it consumes (long-polling pulls wake once per arrival) and one per send, so at 1k msg/s
- * that is thousands of wake-ups a second. Measured per thread on a 2-core machine at 250 msg/s, the client's
- * threads took about a quarter of a core per node while JFR found little Java work in them: the cost was the
- * hand-offs themselves (futex wake-ups and context switches), not decoding.
+ * answer per message it consumes and one per send, and the cost is the hand-offs themselves (futex wake-ups and
+ * context switches), not the decoding (see docs/rocketmq-bus.md#clientthreads-callbacks-on-the-selector).
  *
  * <p>Here the selector decodes and runs callbacks itself. Every callback the bus gives the client only
  * completes futures, hands messages on, or queues the next request; none blocks, which is what running on
@@ -24,7 +22,8 @@ final class ClientThreads {
      * The producer's client sleeps in two "guard" threads for its auto-batching, which the bus does not use
      * (its {@link RocketMqBus.Lane}s batch instead): they wake every {@code batchMaxDelayMs / 2} ms, 200 times a
      * second by default, even when nothing is sent. Not longer than this, though: {@code producer.shutdown()}
-     * waits for each guard's sleep to end, one after the other (10 s made a node's shutdown take 3–10 s more).
+     * waits for each guard's sleep to end, one after the other (see
+     * docs/rocketmq-bus.md#clientthreads-idle-accumulator-delay).
      */
     static final int IDLE_ACCUMULATOR_DELAY_MS = 200;
 

@@ -21,29 +21,20 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * messages arrive in order. Each pull names the offset it wants, so the follower carries its offsets from one
  * pull to the next and never reads them back from an offset store.
  *
- * <p>Why start at the announced offsets, not at RocketMQ's {@code CONSUME_FROM_LAST_OFFSET}: a new broadcast
- * push consumer took the queue's newest offset when its first rebalance assigned the queue, about a second
- * after {@code start()}. Whatever was published in between was skipped, while the node's history window already
- * vouched for it from the offsets it read at start-up: a client resuming on a freshly started node was told
- * "nothing missed" and then missed those messages. Starting at the announced offsets makes the window and the
- * reading agree by construction.
+ * <p>It starts at the announced offsets, not at RocketMQ's {@code CONSUME_FROM_LAST_OFFSET}, which takes the
+ * newest offset only when a rebalance assigns the queue and so skips what was published before: the node's
+ * history window and its reading must begin at the same message (see
+ * docs/rocketmq-bus.md#queuefollower-starting-offsets).
  *
- * <p>Why not RocketMQ's push consumer, which the bus used before. A broadcast node reads every queue from
- * offsets it chose itself, so the push consumer's machinery was all cost:
- * <ul>
- *   <li>Two more thread hand-offs per message: its pull loop runs on {@code PullMessageService} and its
- *       listener on a {@code ConsumeMessageThread} pool. With {@link ClientThreads} the whole path here runs on
- *       the client's selector thread. On a 2-core machine each hand-off is a futex wake-up and a context switch,
- *       and at 1k msg/s the client's threads cost more CPU than the node's own delivery.</li>
- *   <li>Its rebalance: it starts pulling a queue only once a rebalance assigns it, a second or more after
- *       start, so readiness had to wait for it, and a broker refuses its pulls ("subscription is not latest")
- *       until the next heartbeat. These pulls carry their subscription ({@code "*"}), and nothing is assigned.</li>
- * </ul>
+ * <p>It pulls itself rather than use RocketMQ's push consumer: a broadcast node reads every queue from offsets
+ * it chose, so the push consumer's pull thread, consume pool and rebalance would only add thread hand-offs and
+ * a wait before the first pull. These pulls carry their subscription ({@code "*"}), and nothing is assigned
+ * (see docs/rocketmq-bus.md#queuefollower-pulls-instead-of-the-push-consumer).
  *
- * <p>{@link DefaultMQPullConsumer} is deprecated in favour of the lite pull consumer, but that one pulls
- * synchronously on a thread per queue and hands messages over through a queue polled by yet another thread:
- * the hand-offs again. The asynchronous {@code pullBlockIfNotFound} is the client's one public long-polling
- * pull with a callback.
+ * <p>{@link DefaultMQPullConsumer} is deprecated in favour of the lite pull consumer, but that one brings the
+ * hand-offs back (it pulls on a thread per queue and hands messages over through a queue that another thread
+ * polls); the asynchronous {@code pullBlockIfNotFound} is the client's one public long-polling pull with a
+ * callback.
  *
  * <p>Thread-safe; {@link #close} stops it for good.
  */

@@ -4,8 +4,8 @@ import org.apache.rocketmq.remoting.protocol.RemotingCommand;
 
 /**
  * The RocketMQ client writes every request's header (a send, each pull) as JSON unless told otherwise, and
- * decodes each JSON answer through fastjson: in a JFR allocation profile of a clustered node at 1k msg/s,
- * JSON headers were about a fifth of everything the node allocated. RocketMQ's own binary header encoding
+ * decodes each JSON answer through fastjson, a large share of what a clustered node allocates (see
+ * docs/rocketmq-bus.md#remotingheaders-binary-headers). RocketMQ's own binary header encoding
  * ({@code ROCKETMQ}) writes the send and pull headers field by field instead. Every RocketMQ broker and
  * client reads both encodings (each frame names its own), so this changes nothing for the other side.
  *
