@@ -70,8 +70,8 @@ class NonReadingReplaysIT {
                 boolean fenced = benign.fence(Duration.ofSeconds(10));
                 int scrapes = watch.scrapes();
                 // /metrics is a rendering at most a second old (--metrics-min-interval): wait for one that has the cut.
-            Abuse.within(Duration.ofSeconds(5), () -> watch.scrapes() > scrapes + 1
-                    && watch.max("slow", attackStart) - slow0 >= 1);
+                Abuse.within(Duration.ofSeconds(5), () -> watch.scrapes() > scrapes + 1
+                        && watch.max("slow", attackStart) - slow0 >= 1);
                 long end = watch.now();
                 BenignSubscriber.Report r = benign.report();
                 double directGrowth = watch.max("direct", attackStart) - direct0;

@@ -67,12 +67,13 @@ final class ConnectionGate extends ChannelInboundHandlerAdapter {
                     + " request: " + request.decoderResult().cause().getMessage()), false);
             return;
         }
-        if (websocketPath == null || !request.uri().equals(websocketPath)) {
-            admitHttp(ctx, request);
+        boolean upgrade = websocketPath != null && request.uri().equals(websocketPath);
+        if (!upgrade && ctx.channel().hasAttr(CLIENT_ADDRESS)) {
+            ctx.fireChannelRead(request); // a later request on an HTTP connection already admitted
             return;
         }
         String origin = request.headers().get(HttpHeaderNames.ORIGIN);
-        if (origin != null && !originAllowed(origin, request.headers().get(HttpHeaderNames.HOST))) {
+        if (upgrade && origin != null && !originAllowed(origin, request.headers().get(HttpHeaderNames.HOST))) {
             request.release();
             metrics.limitTriggered("origin");
             refuse(ctx, HttpResponseStatus.FORBIDDEN, "origin-not-allowed", "origin " + origin
@@ -85,7 +86,7 @@ final class ConnectionGate extends ChannelInboundHandlerAdapter {
                 request.headers().get("X-Forwarded-For"));
         ConnectionLimits.Admission admission;
         try {
-            admission = limits.admit(address);
+            admission = upgrade ? limits.admit(address) : limits.admitHttp(address);
         } catch (LimitExceeded e) {
             request.release();
             metrics.limitTriggered(e.limit());
@@ -94,28 +95,6 @@ final class ConnectionGate extends ChannelInboundHandlerAdapter {
         }
         ctx.channel().attr(CLIENT_ADDRESS).set(address);
         ctx.channel().closeFuture().addListener(admission); // releases it; the one reference to it
-        ctx.fireChannelRead(msg);
-    }
-
-    /** A connection's first plain request takes its place among its address's HTTP connections. */
-    private void admitHttp(ChannelHandlerContext ctx, FullHttpRequest request) {
-        if (ctx.channel().hasAttr(CLIENT_ADDRESS)) {
-            ctx.fireChannelRead(request);
-            return;
-        }
-        String address = proxies.clientAddress(ctx.channel().remoteAddress(),
-                request.headers().get("X-Forwarded-For"));
-        ConnectionLimits.Admission admission;
-        try {
-            admission = limits.admitHttp(address);
-        } catch (LimitExceeded e) {
-            request.release();
-            metrics.limitTriggered(e.limit());
-            refuse(ctx, HttpResponseStatus.valueOf(e.httpStatus()), e.limit(), e.getMessage());
-            return;
-        }
-        ctx.channel().attr(CLIENT_ADDRESS).set(address);
-        ctx.channel().closeFuture().addListener(admission);
         ctx.fireChannelRead(request);
     }
 
