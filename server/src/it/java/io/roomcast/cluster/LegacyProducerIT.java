@@ -71,7 +71,11 @@ class LegacyProducerIT {
             assertThat(direct.body()).isEqualTo("{\"order\":7}");
             assertThat(direct.event()).isEqualTo("direct");
             assertThat(direct.header("position")).isNotBlank();
-            bystander.assertNothingMore("me", Duration.ofMillis(500));
+            // The fence: a direct message to the bystander, published after the target received its own; the
+            // node hands both to every event loop in that order, so the bystander's next frame is the fence.
+            assertThat(node.post("/api/users/someone-else/messages", "{\"data\":\"fence\"}").statusCode())
+                    .isEqualTo(200);
+            bystander.assertNextIs("me", "fence");
 
             sendLegacy("{\"eventType\":1,\"message\":\"hello everyone\",\"sessionKey\":null}");
             assertThat(target.nextEvent("all", "message").body()).isEqualTo("hello everyone");

@@ -130,9 +130,13 @@ public final class Outbound {
         return budget.bytes();
     }
 
-    /** Whether a producer may write more now: open, not backed up, and under the budget. */
+    /**
+     * Whether a producer may write more now: open, not backed up, and not past the budget. "Past" means what it
+     * means to Netty's high-water mark, more than the budget: a producer that stopped at exactly the budget would
+     * wait for a writability event that never comes.
+     */
     public boolean hasRoom() {
-        return !closing && !backedUp && pending() < budget.bytes();
+        return !closing && !backedUp && pending() <= budget.bytes();
     }
 
     /** Whether the connection is closing or closed: nothing more will be written. */
@@ -247,7 +251,9 @@ public final class Outbound {
         try {
             // A producer that returns unfinished with room left waits for something else (a read of the log)
             // and calls wake() when it has it; either way the ones behind it wait their turn.
-            while (producers != null && !producers.isEmpty() && hasRoom() && producers.peekFirst().produce(this)) {
+            // A producer may also close the connection (a replay that fell behind), which drops the producers.
+            while (producers != null && !producers.isEmpty() && hasRoom() && producers.peekFirst().produce(this)
+                    && producers != null) {
                 producers.pollFirst();
             }
         } finally {

@@ -141,6 +141,28 @@ class OutboundTest {
     }
 
     @Test
+    void aProducerThatStopsExactlyAtTheBudgetGoesOnOnceItDrains() {
+        ByteBuf probe = frame(100);
+        out.deliver(probe);
+        long overhead = out.pending() - 100; // what Netty counts per queued write besides its bytes
+        drain();
+        int size = (int) (BUDGET / 8 - overhead); // eight writes reach the budget exactly
+        AtomicInteger written = new AtomicInteger();
+        int total = 40;
+        out.stream(o -> {
+            while (o.hasRoom() && written.get() < total) {
+                o.deliver(frame(size));
+                written.incrementAndGet();
+            }
+            return written.get() == total;
+        });
+        for (int round = 0; round < 100 && written.get() < total; round++) {
+            drain();
+        }
+        assertThat(written.get()).as("a part that ends at the budget is not the end").isEqualTo(total);
+    }
+
+    @Test
     void aCancelledProducerIsNotCalledAgain() {
         AtomicInteger calls = new AtomicInteger();
         Outbound.Producer waiting = o -> {

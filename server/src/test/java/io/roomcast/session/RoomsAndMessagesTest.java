@@ -7,7 +7,6 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-import java.time.Duration;
 import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -87,8 +86,35 @@ class RoomsAndMessagesTest {
             assertThat(w.header("from")).isEqualTo("alice");
             assertThat(w.header("room")).isEqualTo("hush");
             assertThat(w.header("position")).isEqualTo(position);
-            carol.assertNothingMore("me", Duration.ofMillis(300));
-            alice.assertNothingMore("me", Duration.ofMillis(50));
+            // Fences: a direct message to each, published after the whisper (the memory bus hands a message to
+            // every event loop before publish returns, so each fence is queued behind the whisper).
+            for (String user : List.of("carol", "alice")) {
+                node.api("POST", "/api/users/" + user + "/messages", "{\"data\":\"fence " + user + "\"}");
+            }
+            carol.assertNextIs("me", "fence carol");
+            alice.assertNextIs("me", "fence alice");
+        }
+    }
+
+    @Test
+    void whisperSkipsTheRecipientsSessionsOutsideTheRoom() {
+        try (SpringStomp alice = SpringStomp.connect(node, "alice");
+             SpringStomp inRoom = SpringStomp.connect(node, "henry");
+             SpringStomp elsewhere = SpringStomp.connect(node, "henry")) {
+            alice.subscribe("room", "/topic/room.nook");
+            inRoom.subscribe("me", "/user/queue/messages");
+            inRoom.subscribe("room", "/topic/room.nook");
+            elsewhere.subscribe("me", "/user/queue/messages"); // henry's, but this session is not in the room
+            String position = alice.send("/app/whisper", "psst henry", "room", "nook", "to", "henry");
+            Received w = inRoom.next("me");
+            assertThat(w.body()).isEqualTo("psst henry");
+            assertThat(w.header("position")).isEqualTo(position);
+            // The fence: a direct message on the same user stream, after the whisper. The session outside the
+            // room gets it as its next frame; the whisper never came before it.
+            assertThat(node.api("POST", "/api/users/henry/messages", "{\"data\":\"fence\"}").statusCode())
+                    .isEqualTo(200);
+            assertThat(elsewhere.assertNextIs("me", "fence").event()).isEqualTo("direct");
+            inRoom.assertNextIs("me", "fence");
         }
     }
 
@@ -103,7 +129,9 @@ class RoomsAndMessagesTest {
             Received error = alice.next("errors");
             assertThat(error.header("error")).isEqualTo("recipient-not-in-room");
             assertThat(error.body()).contains("dave").contains("private1");
-            dave.assertNothingMore("me", Duration.ofMillis(300));
+            // The fence: dave's next frame is a direct message published after the refusal, not the whisper.
+            node.api("POST", "/api/users/dave/messages", "{\"data\":\"fence\"}");
+            dave.assertNextIs("me", "fence");
             // the connection stays open and usable
             alice.send("/app/room.private1", "still here");
             assertThat(alice.nextEvent("room", "message").body()).isEqualTo("still here");
@@ -119,7 +147,8 @@ class RoomsAndMessagesTest {
             bob.subscribe("me", "/user/queue/messages");
             eve.sendNoReceipt("/app/whisper", "hello", "room", "closed", "to", "bob");
             assertThat(eve.next("errors").header("error")).isEqualTo("not-a-member");
-            bob.assertNothingMore("me", Duration.ofMillis(300));
+            node.api("POST", "/api/users/bob/messages", "{\"data\":\"fence\"}");
+            bob.assertNextIs("me", "fence");
         }
     }
 
@@ -171,7 +200,8 @@ class RoomsAndMessagesTest {
                 assertThat(d.body()).isEqualTo("your order shipped");
                 assertThat(d.event()).isEqualTo("direct");
             }
-            other.assertNothingMore("me", Duration.ofMillis(300));
+            node.api("POST", "/api/users/gina/messages", "{\"data\":\"fence\"}");
+            other.assertNextIs("me", "fence");
         }
     }
 

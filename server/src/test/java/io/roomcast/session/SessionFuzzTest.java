@@ -6,18 +6,9 @@ import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketFrame;
 import io.netty.util.ReferenceCountUtil;
-import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.handler.codec.http.websocketx.WebSocket13FrameDecoder;
-import io.roomcast.auth.InsecureAuthenticator;
-import io.roomcast.bus.memory.MemoryBus;
 import io.roomcast.config.Settings;
-import io.roomcast.delivery.Dispatcher;
 import io.roomcast.delivery.Outbound;
-import io.roomcast.history.HistoryWindow;
-import io.roomcast.history.Recovery;
-import io.roomcast.metrics.NodeMetrics;
-import io.roomcast.room.Outbox;
-import io.roomcast.room.Presence;
 import io.roomcast.stomp.StompDecoder;
 import io.roomcast.testing.LeakWatch;
 import net.jqwik.api.Arbitraries;
@@ -49,8 +40,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 class SessionFuzzTest {
     static final CleanRun RUN = new CleanRun();
 
+    static EmbeddedNode embedded;
     static StompContext node;
-    static MemoryBus bus;
     static LeakWatch leaks;
     static final Set<String> SERVER_FRAMES = Set.of("CONNECTED", "MESSAGE", "RECEIPT", "ERROR");
 
@@ -62,30 +53,16 @@ class SessionFuzzTest {
         s.apiKey = "fuzz-api-key-0123456789";
         s.maxRoomsPerUser = 3;
         s.maxSubscriptions = 4;
+        s.partitions = 4;
         s.validate();
-        node = context(s);
-    }
-
-    /** The session handler's parts, as a node wires them, on a memory bus. */
-    private static StompContext context(Settings s) {
-        bus = new MemoryBus(4);
-        NodeMetrics metrics = new NodeMetrics("fuzz", "test");
-        HistoryWindow history = new HistoryWindow(s.historyMaxMessages, s.historyMaxAge, s.historyMaxBytes,
-                System::currentTimeMillis);
-        Dispatcher dispatcher = new Dispatcher(history, PooledByteBufAllocator.DEFAULT);
-        Presence presence = new Presence();
-        Recovery recovery = new Recovery(history, null, s.recoveryMaxMessages, s.recoveryMaxAge,
-                System::currentTimeMillis);
-        bus.start(dispatcher);
-        return new StompContext(s, "fuzz", "Roomcast/test", new InsecureAuthenticator(), new SessionRegistry(),
-                new Outbox(bus, presence, "fuzz"), presence, history, new Resume(history, recovery, metrics),
-                dispatcher, metrics, () -> false);
+        embedded = EmbeddedNode.start(s);
+        node = embedded.context();
     }
 
     @AfterContainer
     static void stop() {
         try {
-            bus.close();
+            embedded.close();
             leaks.assertNoLeaks();
         } finally {
             leaks.close();

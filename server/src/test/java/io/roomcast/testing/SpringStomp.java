@@ -219,13 +219,32 @@ public final class SpringStomp implements AutoCloseable {
         throw new AssertionError("no " + event + " on " + id);
     }
 
-    /** Asserts that nothing more arrives on {@code id} within {@code quiet}. */
-    public void assertNothingMore(String id, Duration quiet) {
-        try {
-            Received r = queues.get(id).poll(quiet.toMillis(), TimeUnit.MILLISECONDS);
-            assertThat(r).as("no further frame on %s", id).isNull();
-        } catch (InterruptedException e) {
-            throw new AssertionError(e);
+    /**
+     * A fence on one subscription: the next frame on {@code id} is the marker {@code body}. Publish the marker
+     * after whatever must not arrive, on the same stream or (on one node) any stream that reaches this
+     * subscription: frames of one connection arrive in order, so an unwanted frame would have come first.
+     */
+    public Received assertNextIs(String id, String body) {
+        Received r = next(id);
+        assertThat(r.body()).as("the fence is the next frame on %s (%s)", id, r.headers()).isEqualTo(body);
+        return r;
+    }
+
+    /**
+     * A fence on another subscription of this connection: waits for the marker {@code fenceBody} on
+     * {@code fenceId} (skipping other frames there), then asserts that nothing has arrived on any of
+     * {@code quiet}. A frame for them written before the marker would already be in its queue, since frames of
+     * one connection arrive in order.
+     */
+    public void awaitFenceThenNothingElse(String fenceId, String fenceBody, String... quiet) {
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        for (int skipped = 0; !fenceBody.equals(next(fenceId).body()); skipped++) {
+            assertThat(skipped).as("frames on %s before the fence %s", fenceId, fenceBody).isLessThan(1000);
+            assertThat(System.nanoTime()).as("the fence %s on %s within %s", fenceBody, fenceId, WAIT)
+                    .isLessThan(deadline);
+        }
+        for (String id : quiet) {
+            assertThat(queues.get(id)).as("nothing on %s before the fence on %s", id, fenceId).isEmpty();
         }
     }
 
