@@ -39,7 +39,7 @@ class RocketMqPublisherTest {
             s.nodeId = "sdk-node";
             s.dataDir = dataDir;
         });
-        await().atMost(Duration.ofSeconds(60)).until(() -> node.node().isReady());
+        await().atMost(Duration.ofSeconds(60)).until(node::isReady);
         publisher = RoomcastPublisher.rocketMq(new RocketMqTransportSettings("roomcast-sdk-test", namesrv,
                 64 * 1024, 3000, 2, TOPIC, 4, null));
     }

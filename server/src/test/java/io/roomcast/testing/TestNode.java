@@ -66,6 +66,11 @@ public final class TestNode implements AutoCloseable {
         return body.substring(at, body.indexOf('"', at));
     }
 
+    /** Whether {@code /health/ready} answers 200. */
+    public boolean isReady() {
+        return request("GET", "/health/ready", null, null).statusCode() == 200;
+    }
+
     /** The Prometheus page. */
     public String metrics() {
         return request("GET", "/metrics", null, null).body();
