@@ -10,8 +10,8 @@ public interface Authenticator {
     /** The longest user id accepted, in characters. */
     int MAX_USER_LENGTH = 128;
 
-    /** @return the authenticated user id */
-    String authenticate(StompHeaders connectHeaders) throws AuthenticationException;
+    /** @return who the CONNECT frame speaks for */
+    Principal authenticate(StompHeaders connectHeaders) throws AuthenticationException;
 
     /** Checks that a user id is usable in destinations, headers and logs. */
     static String checkUser(String user) throws AuthenticationException {

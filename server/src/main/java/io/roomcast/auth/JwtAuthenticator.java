@@ -2,26 +2,31 @@ package io.roomcast.auth;
 
 import io.jsonwebtoken.Claims;
 import io.jsonwebtoken.ExpiredJwtException;
+import io.jsonwebtoken.IncorrectClaimException;
 import io.jsonwebtoken.JwtException;
-import io.jsonwebtoken.Jwts;
 import io.jsonwebtoken.JwtParser;
-import io.jsonwebtoken.LocatorAdapter;
-import io.jsonwebtoken.ProtectedHeader;
+import io.jsonwebtoken.JwtParserBuilder;
+import io.jsonwebtoken.Jwts;
+import io.jsonwebtoken.MissingClaimException;
 import io.jsonwebtoken.UnsupportedJwtException;
-import io.jsonwebtoken.security.Keys;
 import io.jsonwebtoken.security.SignatureException;
+import io.roomcast.access.Capability;
+import io.roomcast.access.RoomGrants;
 import io.roomcast.stomp.StompHeaders;
 
-import javax.crypto.SecretKey;
-import java.nio.charset.StandardCharsets;
-import java.security.Key;
-import java.security.PublicKey;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.Collection;
+import java.util.Date;
+import java.util.EnumSet;
+import java.util.Set;
 
 /**
- * Verifies a JWT passed as {@code passcode} or as {@code Authorization: Bearer <token>}. HS256 tokens are
- * checked against the shared secret, RS256 tokens against the public key; a token signed with an algorithm
- * that has no configured key is refused. The user is the {@code sub} claim.
+ * Verifies JWTs: the connection's, passed as {@code passcode} or as {@code Authorization: Bearer <token>} on
+ * CONNECT (and again in a refresh), and room tokens passed as {@code token} on SUBSCRIBE. The keys are
+ * {@link JwtKeys}; tokens must carry {@code exp} (unless {@code --jwt-require-exp false}), and the issuer and
+ * audience the node is configured with. The user is the {@code sub} claim, the rooms it may enter the
+ * {@code rooms} claim ({@link RoomGrants}).
  *
  * <p>Thread-safe; verification is CPU only (no remote key fetch), so it may run on an event loop.
  */
@@ -30,43 +35,88 @@ public final class JwtAuthenticator implements Authenticator {
     public static final Duration CLOCK_SKEW = Duration.ofSeconds(30);
 
     private final JwtParser parser;
+    private final boolean requireExp;
 
-    /**
-     * @param secret    the HS256 secret (at least 32 bytes), or null
-     * @param publicKey the RS256 public key, or null; at least one of the two must be given
-     */
-    public JwtAuthenticator(String secret, PublicKey publicKey) {
-        if (secret == null && publicKey == null) {
-            throw new IllegalArgumentException("jwt auth needs --jwt-secret or --jwt-public-key");
-        }
-        SecretKey hmac = secret == null ? null : hmacKey(secret);
-        this.parser = Jwts.parser()
-                .clockSkewSeconds(CLOCK_SKEW.toSeconds())
-                .keyLocator(new LocatorAdapter<Key>() {
-                    @Override
-                    protected Key locate(ProtectedHeader header) {
-                        String alg = header.getAlgorithm();
-                        if ("HS256".equals(alg) && hmac != null) {
-                            return hmac;
-                        }
-                        if ("RS256".equals(alg) && publicKey != null) {
-                            return publicKey;
-                        }
-                        throw new UnsupportedJwtException("tokens signed with " + alg + " are not accepted here"
-                                + " (accepted: " + (hmac != null ? "HS256 " : "") + (publicKey != null ? "RS256" : "")
-                                + ")");
-                    }
-                })
-                .build();
+    /** What a token must say besides being signed by a known key. */
+    public record Rules(boolean requireExp, String issuer, String audience) {
+        public static final Rules DEFAULT = new Rules(true, null, null);
     }
 
-    public static SecretKey hmacKey(String secret) {
-        return Keys.hmacShaKeyFor(secret.getBytes(StandardCharsets.UTF_8));
+    public JwtAuthenticator(JwtKeys keys, Rules rules) {
+        if (keys.isEmpty()) {
+            throw new IllegalArgumentException("jwt auth needs --jwt-secret, --jwt-public-key or --jwt-jwks");
+        }
+        JwtParserBuilder builder = Jwts.parser().clockSkewSeconds(CLOCK_SKEW.toSeconds()).keyLocator(keys);
+        if (rules.issuer() != null) {
+            builder.requireIssuer(rules.issuer());
+        }
+        if (rules.audience() != null) {
+            builder.requireAudience(rules.audience());
+        }
+        this.parser = builder.build();
+        this.requireExp = rules.requireExp();
     }
 
     @Override
-    public String authenticate(StompHeaders headers) throws AuthenticationException {
-        String token = token(headers);
+    public Principal authenticate(StompHeaders headers) throws AuthenticationException {
+        return principal(token(headers));
+    }
+
+    /** The principal of a connection token (on CONNECT, or a refresh's). */
+    public Principal principal(String token) throws AuthenticationException {
+        Claims claims = verify(token, requireExp);
+        String subject = claims.getSubject();
+        if (subject == null) {
+            throw new AuthenticationException("token has no 'sub' claim naming the user");
+        }
+        RoomGrants grants;
+        try {
+            grants = RoomGrants.parse(claims.get("rooms"));
+        } catch (IllegalArgumentException e) {
+            throw new AuthenticationException("token's " + e.getMessage());
+        }
+        return new Principal(Authenticator.checkUser(subject), grants, instant(claims.getExpiration()));
+    }
+
+    /**
+     * What a room token ({@code token} on SUBSCRIBE) grants {@code user} in {@code room}: its {@code can} claim,
+     * or {@link Capability#MEMBER} without one. It must name that user ({@code sub}) and that room
+     * ({@code room}), and carry {@code exp} whatever {@code --jwt-require-exp} says: room tokens are meant to be
+     * short-lived.
+     */
+    public RoomToken roomToken(String token, String user, String room) throws AuthenticationException {
+        Claims claims = verify(token, true);
+        if (!user.equals(claims.getSubject())) {
+            throw new AuthenticationException("room token is for user '" + claims.getSubject() + "', not '" + user + "'");
+        }
+        if (!room.equals(claims.get("room"))) {
+            throw new AuthenticationException("room token is for room '" + claims.get("room") + "', not '" + room + "'");
+        }
+        Object can = claims.get("can");
+        Set<Capability> capabilities;
+        if (can == null) {
+            capabilities = Capability.MEMBER;
+        } else if (can instanceof Collection<?> names) {
+            EnumSet<Capability> set = EnumSet.noneOf(Capability.class);
+            try {
+                for (Object name : names) {
+                    set.add(Capability.parse(String.valueOf(name)));
+                }
+            } catch (IllegalArgumentException e) {
+                throw new AuthenticationException("room token's 'can': " + e.getMessage());
+            }
+            capabilities = Set.copyOf(set);
+        } else {
+            throw new AuthenticationException("room token's 'can' must be a list such as [\"join\", \"post\"]");
+        }
+        return new RoomToken(capabilities, instant(claims.getExpiration()));
+    }
+
+    /** What a room token grants, until when. */
+    public record RoomToken(Set<Capability> can, Instant expiresAt) {
+    }
+
+    private Claims verify(String token, boolean expRequired) throws AuthenticationException {
         Claims claims;
         try {
             claims = parser.parseSignedClaims(token).getPayload();
@@ -74,16 +124,23 @@ public final class JwtAuthenticator implements Authenticator {
             throw new AuthenticationException("token expired at " + e.getClaims().getExpiration().toInstant());
         } catch (SignatureException e) {
             throw new AuthenticationException("token signature is invalid");
+        } catch (MissingClaimException | IncorrectClaimException e) {
+            throw new AuthenticationException("token's '" + e.getClaimName() + "' is not what this node expects"
+                    + " (--jwt-" + (e.getClaimName().equals("iss") ? "issuer" : "audience") + ")");
         } catch (UnsupportedJwtException e) {
             throw new AuthenticationException("token not accepted: " + e.getMessage());
         } catch (JwtException | IllegalArgumentException e) {
             throw new AuthenticationException("token is invalid: " + printable(e.getMessage()));
         }
-        String subject = claims.getSubject();
-        if (subject == null) {
-            throw new AuthenticationException("token has no 'sub' claim naming the user");
+        if (expRequired && claims.getExpiration() == null) {
+            throw new AuthenticationException("token has no 'exp': this node accepts only tokens that expire"
+                    + " (--jwt-require-exp)");
         }
-        return Authenticator.checkUser(subject);
+        return claims;
+    }
+
+    private static Instant instant(Date date) {
+        return date == null ? null : date.toInstant();
     }
 
     /** The first sentence of a library message, printable ASCII only, so it reads well in a header. */

@@ -29,7 +29,9 @@ import io.roomcast.limits.TrustedProxies;
 public final class Settings {
     public enum BusKind { memory, rocketmq }
 
-    public enum AuthMode { insecure, jwt }
+    public enum AuthMode { insecure, jwt, proxy }
+
+    public enum RoomAccessMode { open, grants, proxy }
 
     public enum LogFormat { text, json }
 
@@ -85,7 +87,7 @@ public final class Settings {
     @Option(names = "--node-timeout", defaultValue = "5s", converter = DurationConverter.class, description = "A node silent this long is declared dead and its users leave their rooms. Default: ${DEFAULT-VALUE}.")
     public Duration nodeTimeout;
 
-    @Option(names = "--auth", defaultValue = "insecure", description = "Client authentication: ${COMPLETION-CANDIDATES}. Default: ${DEFAULT-VALUE} (demo only).")
+    @Option(names = "--auth", defaultValue = "insecure", description = "Client authentication: insecure (the 'login' header, demo only), jwt (a token on CONNECT), proxy (the backend at --connect-proxy decides from the handshake's cookies and headers). Default: ${DEFAULT-VALUE}.")
     public AuthMode auth;
 
     @Option(names = "--jwt-secret", description = "HS256 secret for --auth jwt, at least 32 bytes.")
@@ -93,6 +95,39 @@ public final class Settings {
 
     @Option(names = "--jwt-public-key", paramLabel = "PEM", description = "RS256 public key (PEM file) for --auth jwt.")
     public Path jwtPublicKey;
+
+    @Option(names = "--jwt-jwks", paramLabel = "FILE", description = "A JSON Web Key Set file: keys chosen by the token's 'kid', for rotating keys. Default: none.")
+    public Path jwtJwks;
+
+    @Option(names = "--jwt-require-exp", defaultValue = "true", arity = "1", description = "Refuse connection tokens without 'exp'. Default: ${DEFAULT-VALUE}.")
+    public boolean jwtRequireExp;
+
+    @Option(names = "--jwt-issuer", description = "The 'iss' every token must carry. Default: not checked.")
+    public String jwtIssuer;
+
+    @Option(names = "--jwt-audience", description = "The 'aud' every token must carry. Default: not checked.")
+    public String jwtAudience;
+
+    @Option(names = "--room-access", description = "Who may join which room: open (anyone signed in), grants (the token's 'rooms' claim, or a room token on SUBSCRIBE), proxy (the backend at --join-proxy decides). Default: grants with --auth jwt, open otherwise.")
+    public RoomAccessMode roomAccess;
+
+    @Option(names = "--join-proxy", paramLabel = "URL", description = "With --room-access proxy: the backend asked before each join. Default: none.")
+    public java.net.URI joinProxy;
+
+    @Option(names = "--connect-proxy", paramLabel = "URL", description = "With --auth proxy: the backend that authenticates a connection from its handshake. Default: none.")
+    public java.net.URI connectProxy;
+
+    @Option(names = "--connect-proxy-headers", defaultValue = "cookie,authorization", paramLabel = "NAMES", description = "Handshake headers passed to --connect-proxy (comma-separated). Default: ${DEFAULT-VALUE}.")
+    public String connectProxyHeaders;
+
+    @Option(names = "--proxy-timeout", defaultValue = "2s", converter = DurationConverter.class, description = "How long the join and connect proxies may take; past it the request is refused (backend-unavailable). Default: ${DEFAULT-VALUE}.")
+    public Duration proxyTimeout;
+
+    @Option(names = "--proxy-max-concurrent", defaultValue = "64", description = "Proxy requests in flight at once (each proxy); more are refused at once (backend-unavailable). Default: ${DEFAULT-VALUE}.")
+    public int proxyMaxConcurrent;
+
+    @Option(names = "--proxy-secret", description = "Sent to the proxies as 'Authorization: Bearer <secret>', so the backend knows the caller. Default: none.")
+    public String proxySecret;
 
     @Option(names = "--api-key", description = "Bearer key for the HTTP API. Generated and printed when unset in insecure mode.")
     public String apiKey;
@@ -121,8 +156,44 @@ public final class Settings {
     @Option(names = "--max-send-rate", defaultValue = "20", description = "SENDs per second per connection, on average (a token bucket); 0 for no limit. Default: ${DEFAULT-VALUE}.")
     public double maxSendRate;
 
-    @Option(names = "--max-send-burst", defaultValue = "50", description = "SENDs one connection may make at once before --max-send-rate applies; a connection refused this many SENDs in a row is closed. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--max-send-burst", defaultValue = "50", description = "SENDs one connection may make at once before --max-send-rate applies. Default: ${DEFAULT-VALUE}.")
     public int maxSendBurst;
+
+    @Option(names = "--max-user-send-rate", defaultValue = "50", description = "SENDs per second of one user over all their connections on this node; 0 for no limit. Default: ${DEFAULT-VALUE}.")
+    public double maxUserSendRate;
+
+    @Option(names = "--max-user-send-burst", defaultValue = "100", description = "SENDs one user may make at once on this node. Default: ${DEFAULT-VALUE}.")
+    public int maxUserSendBurst;
+
+    @Option(names = "--max-room-post-rate", defaultValue = "100", description = "Posts per second into one room from all its members on this node; 0 for no limit. Default: ${DEFAULT-VALUE}.")
+    public double maxRoomPostRate;
+
+    @Option(names = "--max-room-post-burst", defaultValue = "200", description = "Posts into one room at once on this node. Default: ${DEFAULT-VALUE}.")
+    public int maxRoomPostBurst;
+
+    @Option(names = "--max-subscribe-rate", defaultValue = "10", description = "SUBSCRIBEs and UNSUBSCRIBEs per second per connection; 0 for no limit. Default: ${DEFAULT-VALUE}.")
+    public double maxSubscribeRate;
+
+    @Option(names = "--max-subscribe-burst", defaultValue = "50", description = "SUBSCRIBEs and UNSUBSCRIBEs one connection may make at once (a resume subscribes to everything again). Default: ${DEFAULT-VALUE}.")
+    public int maxSubscribeBurst;
+
+    @Option(names = "--max-presence-rate", defaultValue = "2", description = "Presence queries per second per connection; 0 for no limit. Default: ${DEFAULT-VALUE}.")
+    public double maxPresenceRate;
+
+    @Option(names = "--max-presence-burst", defaultValue = "10", description = "Presence queries one connection may make at once. Default: ${DEFAULT-VALUE}.")
+    public int maxPresenceBurst;
+
+    @Option(names = "--max-receipt-rate", defaultValue = "50", description = "ACK/NACK frames and frames asking for a receipt, per second per connection; 0 for no limit. Default: ${DEFAULT-VALUE}.")
+    public double maxReceiptRate;
+
+    @Option(names = "--max-receipt-burst", defaultValue = "100", description = "ACK/NACK frames and receipts one connection may ask for at once. Default: ${DEFAULT-VALUE}.")
+    public int maxReceiptBurst;
+
+    @Option(names = "--max-refusal-rate", defaultValue = "5", description = "Refusals per second a connection may earn, on average; a connection past --max-refusal-burst of them is closed, whatever its pace. Default: ${DEFAULT-VALUE}.")
+    public double maxRefusalRate;
+
+    @Option(names = "--max-refusal-burst", defaultValue = "50", description = "Refusals a connection may earn at once before it is closed. Default: ${DEFAULT-VALUE}.")
+    public int maxRefusalBurst;
 
     @Option(names = "--max-connections", defaultValue = "50000", description = "WebSocket connections on this node; past it, upgrades get 503. Default: ${DEFAULT-VALUE}.")
     public int maxConnections;
@@ -265,6 +336,12 @@ public final class Settings {
         range("--max-rooms-per-user", maxRoomsPerUser, 1, 100_000);
         range("--max-send-rate", maxSendRate, 0, 1_000_000);
         range("--max-send-burst", maxSendBurst, 1, 1_000_000);
+        rate("--max-user-send", maxUserSendRate, maxUserSendBurst);
+        rate("--max-room-post", maxRoomPostRate, maxRoomPostBurst);
+        rate("--max-subscribe", maxSubscribeRate, maxSubscribeBurst);
+        rate("--max-presence", maxPresenceRate, maxPresenceBurst);
+        rate("--max-receipt", maxReceiptRate, maxReceiptBurst);
+        rate("--max-refusal", maxRefusalRate, maxRefusalBurst);
         range("--max-connections", maxConnections, 1, 10_000_000);
         range("--max-connections-per-ip", maxConnectionsPerIp, 1, 10_000_000);
         range("--max-connect-rate-per-ip", maxConnectRatePerIp, 0, 1_000_000);
@@ -342,15 +419,53 @@ public final class Settings {
             throw new ConfigException("--api-key: must be at least 16 characters, got " + apiKey.length());
         }
         validateJwt();
+        validateAccess();
         return warnings();
     }
 
-    private void validateJwt() {
-        if (auth != AuthMode.jwt) {
-            return;
+    /** The room access in force: {@code --room-access}, or its default for the auth mode. */
+    public RoomAccessMode roomAccess() {
+        return roomAccess != null ? roomAccess : auth == AuthMode.jwt ? RoomAccessMode.grants : RoomAccessMode.open;
+    }
+
+    /** The handshake headers the connect proxy gets, lower case. */
+    public List<String> connectProxyHeaders() {
+        return connectProxyHeaders == null || connectProxyHeaders.isBlank() ? List.of()
+                : List.of(connectProxyHeaders.trim().toLowerCase(java.util.Locale.ROOT).split("\\s*,\\s*"));
+    }
+
+    private void validateAccess() {
+        if (roomAccess() == RoomAccessMode.grants && auth != AuthMode.jwt && !hasJwtKeys()) {
+            throw new ConfigException("--room-access grants: needs tokens to read grants from (--auth jwt, or JWT keys"
+                    + " for room tokens: --jwt-secret, --jwt-public-key or --jwt-jwks)");
         }
-        if (jwtSecret == null && jwtPublicKey == null) {
-            throw new ConfigException("--auth jwt: needs --jwt-secret (HS256) or --jwt-public-key (RS256)");
+        if (roomAccess() == RoomAccessMode.proxy && joinProxy == null) {
+            throw new ConfigException("--room-access proxy: needs --join-proxy URL (the backend that decides joins)");
+        }
+        if (auth == AuthMode.proxy && connectProxy == null) {
+            throw new ConfigException("--auth proxy: needs --connect-proxy URL (the backend that authenticates"
+                    + " connections)");
+        }
+        for (var url : new java.net.URI[] {joinProxy, connectProxy}) {
+            if (url != null && !("http".equals(url.getScheme()) || "https".equals(url.getScheme()))) {
+                throw new ConfigException("--join-proxy/--connect-proxy: '" + url + "' is not an http(s) URL");
+            }
+        }
+        positive("--proxy-timeout", proxyTimeout);
+        range("--proxy-max-concurrent", proxyMaxConcurrent, 1, 100_000);
+        if ((auth == AuthMode.proxy || roomAccess() == RoomAccessMode.proxy) && apiKey == null) {
+            throw new ConfigException("--api-key: required when a backend decides access (the HTTP API must not be"
+                    + " open)");
+        }
+    }
+
+    private boolean hasJwtKeys() {
+        return jwtSecret != null || jwtPublicKey != null || jwtJwks != null;
+    }
+
+    private void validateJwt() {
+        if (jwtJwks != null && !Files.isReadable(jwtJwks)) {
+            throw new ConfigException("--jwt-jwks: cannot read " + jwtJwks);
         }
         if (jwtSecret != null && jwtSecret.getBytes(StandardCharsets.UTF_8).length < 32) {
             throw new ConfigException("--jwt-secret: HS256 needs at least 32 bytes, got "
@@ -358,6 +473,13 @@ public final class Settings {
         }
         if (jwtPublicKey != null && !Files.isReadable(jwtPublicKey)) {
             throw new ConfigException("--jwt-public-key: cannot read " + jwtPublicKey);
+        }
+        if (auth != AuthMode.jwt) {
+            return;
+        }
+        if (!hasJwtKeys()) {
+            throw new ConfigException("--auth jwt: needs --jwt-secret (HS256), --jwt-public-key (RS256) or --jwt-jwks"
+                    + " (keys by id)");
         }
         if (apiKey == null) {
             throw new ConfigException("--api-key: required with --auth jwt (the HTTP API must not be open)");
@@ -375,6 +497,10 @@ public final class Settings {
         if (allowedOrigins().contains("*") && auth == AuthMode.jwt) {
             warnings.add("--allowed-origins *: any web site can open WebSockets to this node from its visitors'"
                     + " browsers; list your sites' origins instead");
+        }
+        if (auth == AuthMode.jwt && !jwtRequireExp) {
+            warnings.add("--jwt-require-exp false: a token without 'exp' is valid forever, and so is a connection"
+                    + " made with it");
         }
         if (maxSendRate == 0) {
             warnings.add("--max-send-rate 0: one client may send as fast as it can; only backends should be trusted"
@@ -420,6 +546,12 @@ public final class Settings {
         if (!(value >= min && value <= max)) {
             throw new ConfigException(name + ": must be between " + min + " and " + max + ", got " + value);
         }
+    }
+
+    /** A token bucket's two settings: a rate (0 for none) and its burst. */
+    private static void rate(String prefix, double rate, int burst) {
+        range(prefix + "-rate", rate, 0, 1_000_000);
+        range(prefix + "-burst", burst, 1, 1_000_000);
     }
 
     private static void positive(String name, Duration d) {

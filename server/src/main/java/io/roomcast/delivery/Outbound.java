@@ -90,6 +90,8 @@ public final class Outbound {
     private Disconnect closeReason;
     private ScheduledFuture<?> timer;
     private ArrayDeque<Producer> producers;
+    /** Bytes of live messages the producers hold back ({@link #hold}). */
+    private long held;
 
     private Outbound(Channel channel, Budget budget) {
         this.channel = channel;
@@ -145,8 +147,13 @@ public final class Outbound {
     }
 
     private void afterWrite() {
+        afterWrite(true);
+    }
+
+    /** @param hardLimit whether twice the budget closes the connection (not for one large HTTP answer) */
+    private void afterWrite(boolean hardLimit) {
         long queued = pending();
-        if (queued > budget.hardLimit()) {
+        if (hardLimit && queued > budget.hardLimit()) {
             slowConsumer(queued, "more than twice --outbound-queue-bytes");
         } else if (queued > budget.bytes() && !backedUp) {
             backUp();
@@ -236,11 +243,30 @@ public final class Outbound {
         produce();
     }
 
-    /** Drops a producer that has not finished (its subscription ended). */
+    /** Drops a producer that has not finished (its subscription ended); the ones behind it go on. */
     public void cancel(Producer producer) {
-        if (producers != null) {
-            producers.remove(producer);
+        if (producers != null && producers.remove(producer)) {
+            produce();
         }
+    }
+
+    /**
+     * Takes room for {@code bytes} of live messages a producer holds back while it replays (a resume from the
+     * log). What every producer of the connection holds together stays within the budget.
+     *
+     * @return false when it would not
+     */
+    public boolean hold(int bytes) {
+        if (held + bytes > budget.bytes()) {
+            return false;
+        }
+        held += bytes;
+        return true;
+    }
+
+    /** Gives back room taken by {@link #hold}. */
+    public void unhold(int bytes) {
+        held -= bytes;
     }
 
     private void produce() {
@@ -310,6 +336,25 @@ public final class Outbound {
         flush();
     }
 
+    /**
+     * Answers a WebSocket ping (RFC 6455 5.5.3) through the budget: a backed-up client is not read, so its
+     * pings are not answered either; {@code data} is released.
+     */
+    public void pong(ByteBuf data) {
+        try {
+            if (isClosing() || backedUp) {
+                return;
+            }
+            int length = Math.min(data.readableBytes(), 125);
+            ByteBuf frame = channel.alloc().directBuffer(2 + length);
+            frame.writeByte(0x8A).writeByte(length).writeBytes(data, data.readerIndex(), length);
+            write(frame);
+            flush();
+        } finally {
+            data.release();
+        }
+    }
+
     /** Writes and flushes a STOMP heart-beat (one EOL). */
     public void heartBeat() {
         if (!isClosing()) {
@@ -331,7 +376,7 @@ public final class Outbound {
                 keepAlive ? HttpHeaderValues.KEEP_ALIVE : HttpHeaderValues.CLOSE);
         if (keepAlive) {
             channel.writeAndFlush(response, channel.voidPromise());
-            afterWrite();
+            afterWrite(false); // one answer at a time: its size is the route's, not a backlog's
         } else {
             closing = true;
             channel.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);

@@ -8,7 +8,8 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 /** Netty's aggregator, answering an oversize body with the API's JSON 413 instead of a bare status. */
 public final class JsonHttpObjectAggregator extends HttpObjectAggregator {
     public JsonHttpObjectAggregator(int maxContentLength) {
-        super(maxContentLength);
+        // Closing after a failed expectation (417): the rest of that request's body would be read as a request.
+        super(maxContentLength, true);
     }
 
     @Override

@@ -15,6 +15,8 @@ public enum Disconnect {
     PROTOCOL_ERROR,
     /** A bad or expired token. */
     AUTH_FAILED,
+    /** The connection's token expired and was not refreshed in time ({@code SEND /app/token}). */
+    TOKEN_EXPIRED,
     /** An abuse limit: connections per user or IP, sends per second, rooms per user, node full. */
     LIMIT,
     /** No heart-beat from the client in time. */

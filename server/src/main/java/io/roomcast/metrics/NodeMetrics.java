@@ -160,6 +160,23 @@ public final class NodeMetrics {
         Gauge.builder(name, source, value).description(description).register(registry);
     }
 
+    /**
+     * The count of calls to an access backend ({@code proxy}: {@code join} or {@code connect}) that ended with
+     * {@code outcome} ({@code allowed}, {@code refused}, {@code failed}, {@code timeout}, {@code overloaded}).
+     */
+    public Counter proxyRequests(String proxy, String outcome) {
+        return Counter.builder("roomcast.proxy.requests").tag("proxy", proxy).tag("outcome", outcome)
+                .description("Calls to the join and connect proxies, by how they ended").register(registry);
+    }
+
+    /** A timer of the calls sent to an access backend, until its answer or failure (calls refused unsent are not). */
+    public Timer proxyDuration(String proxy) {
+        return Timer.builder("roomcast.proxy.duration").tag("proxy", proxy)
+                .description("How long the join or connect proxy took to answer or to fail (at most the timeout)")
+                .publishPercentiles(0.5, 0.99).distributionStatisticExpiry(Duration.ofMinutes(1))
+                .register(registry);
+    }
+
     /** A timer of the delay between scheduling a task on an event loop and it running. */
     public Timer loopDelay(String loop) {
         return Timer.builder("roomcast.eventloop.delay").tag("loop", loop)

@@ -3,9 +3,11 @@ package io.roomcast.node;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.handler.codec.http.websocketx.WebSocketCloseStatus;
-import io.roomcast.auth.Authenticator;
+import io.roomcast.access.ConnectProxy;
+import io.roomcast.access.JoinProxy;
 import io.roomcast.auth.InsecureAuthenticator;
 import io.roomcast.auth.JwtAuthenticator;
+import io.roomcast.auth.JwtKeys;
 import io.roomcast.auth.PemKeys;
 import io.roomcast.bus.Bus;
 import io.roomcast.bus.Envelope;
@@ -26,6 +28,7 @@ import io.roomcast.history.Recovery;
 import io.roomcast.http.HttpApiHandler;
 import io.roomcast.http.HttpContext;
 import io.roomcast.limits.ConnectionLimits;
+import io.roomcast.limits.SharedRates;
 import io.roomcast.limits.TrustedProxies;
 import io.roomcast.metrics.Disconnect;
 import io.roomcast.metrics.MeteredBus;
@@ -33,6 +36,7 @@ import io.roomcast.metrics.NodeMetrics;
 import io.roomcast.metrics.ScrapeCache;
 import io.roomcast.room.Outbox;
 import io.roomcast.room.Presence;
+import io.roomcast.session.JoinRules;
 import io.roomcast.session.Resume;
 import io.roomcast.session.Session;
 import io.roomcast.session.SessionRegistry;
@@ -75,6 +79,7 @@ public final class Node implements AutoCloseable {
     private final SessionRegistry sessions = new SessionRegistry();
     private final ConnectionLimits limits;
     private final ScrapeCache scrapes;
+    private final StompContext.Rates rates;
     private final RoomcastServer server;
     private final String apiKey;
     private final boolean apiKeyGenerated;
@@ -100,9 +105,19 @@ public final class Node implements AutoCloseable {
         this.scrapes = new ScrapeCache(metrics, settings.metricsMinInterval, System::nanoTime);
         this.apiKeyGenerated = settings.apiKey == null;
         this.apiKey = apiKeyGenerated ? generateKey() : settings.apiKey;
-        StompContext stomp = new StompContext(settings, id, "Roomcast/" + VERSION, authenticator(settings),
-                sessions, outbox, presence, history, new Resume(history, recovery, metrics), dispatcher, metrics,
-                () -> draining);
+        JwtAuthenticator jwt = jwt(settings);
+        ConnectProxy connectProxy = settings.auth == Settings.AuthMode.proxy ? new ConnectProxy(settings.connectProxy,
+                settings.proxyTimeout, settings.proxyMaxConcurrent, settings.proxySecret,
+                settings.connectProxyHeaders(), metrics) : null;
+        JoinProxy joinProxy = settings.roomAccess() == Settings.RoomAccessMode.proxy ? new JoinProxy(settings.joinProxy,
+                settings.proxyTimeout, settings.proxyMaxConcurrent, settings.proxySecret, metrics) : null;
+        this.rates = new StompContext.Rates(
+                new SharedRates(settings.maxUserSendRate, settings.maxUserSendBurst, System::nanoTime),
+                new SharedRates(settings.maxRoomPostRate, settings.maxRoomPostBurst, System::nanoTime));
+        StompContext stomp = new StompContext(settings, id, "Roomcast/" + VERSION,
+                settings.auth == Settings.AuthMode.insecure ? new InsecureAuthenticator() : jwt, jwt, connectProxy,
+                new JoinRules(settings.roomAccess(), jwt, joinProxy, id), sessions, outbox, presence, history,
+                new Resume(history, recovery, metrics), dispatcher, metrics, rates, () -> draining);
         HttpContext http = new HttpContext(settings, id, VERSION, this.bus.name(), apiKey, outbox, presence,
                 this::nodes, this::disconnectEverywhere, this::notReadyReason, scrapes, metrics,
                 Boolean.getBoolean("roomcast.test"));
@@ -111,7 +126,7 @@ public final class Node implements AutoCloseable {
                 new TrustedProxies(settings.trustedProxies), metrics,
                 new HttpApiHandler(http, HttpApiHandler.Routes.ALL),
                 settings.metricsPort == null ? null : new HttpApiHandler(http, HttpApiHandler.Routes.MONITORING),
-                stomp));
+                stomp, this::sweep));
         registerGauges();
     }
 
@@ -195,6 +210,13 @@ public final class Node implements AutoCloseable {
     /** Whether the API key was generated at start-up (and must be printed for the operator). */
     public boolean apiKeyGenerated() {
         return apiKeyGenerated;
+    }
+
+    /** Forgets the client addresses, users and rooms whose limits have nothing left to remember. */
+    private void sweep() {
+        limits.sweep();
+        rates.userSends().sweep();
+        rates.roomPosts().sweep();
     }
 
     /** A dead node's user left a room: tell this node's subscribers of the room. */
@@ -301,10 +323,8 @@ public final class Node implements AutoCloseable {
         bus.close();
     }
 
-    private static Authenticator authenticator(Settings s) {
-        if (s.auth == Settings.AuthMode.insecure) {
-            return new InsecureAuthenticator();
-        }
+    /** The node's JWT verifier, or null when it has no keys (insecure mode without room tokens). */
+    private static JwtAuthenticator jwt(Settings s) {
         PublicKey publicKey = null;
         if (s.jwtPublicKey != null) {
             try {
@@ -314,7 +334,14 @@ public final class Node implements AutoCloseable {
                         + " form: " + e.getMessage());
             }
         }
-        return new JwtAuthenticator(s.jwtSecret, publicKey);
+        JwtKeys keys;
+        try {
+            keys = JwtKeys.of(s.jwtSecret, publicKey, s.jwtJwks);
+        } catch (java.io.IOException e) {
+            throw new ConfigException("--jwt-jwks: " + e.getMessage());
+        }
+        return keys.isEmpty() ? null : new JwtAuthenticator(keys,
+                new JwtAuthenticator.Rules(s.jwtRequireExp, s.jwtIssuer, s.jwtAudience));
     }
 
     private static String generateKey() {

@@ -23,9 +23,9 @@ import java.util.List;
  *       too slowly for the traffic), the connection is closed with a reason and the client resumes again from
  *       its last position; it never sees a gap.</li>
  *   <li><b>From the log</b> (a resume older than the window): the bus's log from the resume position up to the
- *       window's head when the client subscribed, then the live messages held since then. The held messages
- *       count against the connection's budget; past it the resume is answered {@code recovered:false}, or, once
- *       it has been answered, the connection is closed as above.</li>
+ *       window's head when the client subscribed, then the live messages held since then. What the
+ *       connection's replays hold together stays within its budget ({@link Outbound#hold}); past it the resume
+ *       is answered {@code recovered:false}, or, once it has been answered, the connection is closed as above.</li>
  * </ul>
  * Node-local events (a dead node's users leaving), which no replay reads, are held in both kinds and written
  * once the replay has caught up.
@@ -45,7 +45,6 @@ final class Catchup implements Outbound.Producer {
     private final String epoch;
     private final int partition;
     private final boolean fromLog;
-    private final long heldBudget;
     /** From the log: the last offset the log part covers (the window's head when the client subscribed). */
     private final long logEnd;
     private long after;
@@ -53,7 +52,6 @@ final class Catchup implements Outbound.Producer {
     /** The log is being read; nothing to write until it answers. */
     private boolean waiting;
     private ArrayDeque<EncodedMessage> held;
-    private long heldBytes;
     private boolean overflow;
     private boolean answered;
 
@@ -68,7 +66,6 @@ final class Catchup implements Outbound.Producer {
         this.fromLog = fromLog;
         this.waiting = fromLog;
         this.answered = !fromLog;
-        this.heldBudget = sub.outbound().budgetBytes();
         this.logEnd = logEnd;
     }
 
@@ -106,7 +103,7 @@ final class Catchup implements Outbound.Producer {
             held = new ArrayDeque<>();
         }
         int size = message.tail().readableBytes();
-        if (overflow || (!fromLog && held.size() >= MAX_HELD_LOCAL) || heldBytes + size > heldBudget) {
+        if (overflow || (!fromLog && held.size() >= MAX_HELD_LOCAL) || !sub.outbound().hold(size)) {
             overflow = true;
             if (answered) {
                 fellBehind("more live messages arrived than the connection could hold while it replayed");
@@ -114,7 +111,6 @@ final class Catchup implements Outbound.Producer {
             return false;
         }
         held.add(message.retain(1));
-        heldBytes += size;
         return false;
     }
 
@@ -137,9 +133,7 @@ final class Catchup implements Outbound.Producer {
             if (!out.hasRoom()) {
                 return false;
             }
-            EncodedMessage m = held.pollFirst();
-            heldBytes -= m.tail().readableBytes();
-            sub.replayLive(m);
+            sub.replayLive(unhold(held.pollFirst()));
         }
         finish(out, Math.max(sub.lastOffset(), logEnd));
         return true;
@@ -162,10 +156,10 @@ final class Catchup implements Outbound.Producer {
             }
             after = chunk.scannedTo();
             if (chunk.caughtUp()) {
-                if (held != null) {
-                    held.forEach(sub::replayLive);
-                    held = null;
+                while (held != null && !held.isEmpty()) {
+                    sub.replayLive(unhold(held.pollFirst()));
                 }
+                held = null;
                 finish(out, after);
                 return true;
             }
@@ -180,10 +174,17 @@ final class Catchup implements Outbound.Producer {
 
     /** Frees what is held; the replay will not go on. */
     void release() {
-        if (held != null) {
-            held.forEach(EncodedMessage::release);
-            held = null;
+        EncodedMessage m;
+        while (held != null && (m = held.pollFirst()) != null) {
+            unhold(m).release();
         }
+        held = null;
+    }
+
+    /** Gives back the connection's room for {@code m}, which leaves the held queue. */
+    private EncodedMessage unhold(EncodedMessage m) {
+        sub.outbound().unhold(m.tail().readableBytes());
+        return m;
     }
 
     private void fellBehind(String why) {

@@ -13,7 +13,7 @@ import io.roomcast.room.Refusal;
  * @param room   the room for {@link Kind#ROOM}, {@link Kind#PRESENCE} and {@link Kind#POST}, else null
  */
 public record Destination(Kind kind, String text, Stream stream, String room) {
-    public enum Kind { ROOM, USER, BROADCAST, ERRORS, PRESENCE, POST, WHISPER }
+    public enum Kind { ROOM, USER, BROADCAST, ERRORS, PRESENCE, POST, WHISPER, TOKEN }
 
     public static final String ROOM_TOPIC_PREFIX = "/topic/room.";
     public static final String ROOM_SEND_PREFIX = "/app/room.";
@@ -23,6 +23,8 @@ public record Destination(Kind kind, String text, Stream stream, String room) {
     public static final String BROADCAST_TOPIC_ALIAS = "/topic/sendTopic";
     public static final String ERRORS_QUEUE = "/user/queue/errors";
     public static final String WHISPER = "/app/whisper";
+    /** A refresh: the body is the connection's new token. */
+    public static final String TOKEN = "/app/token";
     /** A one-shot subscription: answered with one {@code event:presence} MESSAGE, then nothing more. */
     public static final String PRESENCE_PREFIX = "/app/presence.";
 
@@ -57,8 +59,11 @@ public record Destination(Kind kind, String text, Stream stream, String room) {
         if (text.equals(WHISPER)) {
             return new Destination(Kind.WHISPER, text, null, null);
         }
+        if (text.equals(TOKEN)) {
+            return new Destination(Kind.TOKEN, text, null, null);
+        }
         throw new Refusal("unknown-destination", "cannot send to '" + text + "': use " + ROOM_SEND_PREFIX
-                + "{room} or " + WHISPER + " (with 'room' and 'to' headers)");
+                + "{room}, " + WHISPER + " (with 'room' and 'to' headers) or " + TOKEN + " (a new token)");
     }
 
     /** Checks a room id's syntax; also used for the {@code room} header of a whisper and by the HTTP API. */

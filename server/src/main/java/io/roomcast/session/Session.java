@@ -1,6 +1,8 @@
 package io.roomcast.session;
 
 import io.netty.handler.codec.http.websocketx.WebSocketCloseStatus;
+import io.roomcast.access.Capability;
+import io.roomcast.auth.Principal;
 import io.roomcast.bus.Stream;
 import io.roomcast.delivery.LoopFanout;
 import io.roomcast.delivery.Outbound;
@@ -14,6 +16,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -33,8 +36,11 @@ public final class Session {
     private final Outbound out;
     private final LoopFanout fanout;
     private volatile String user;
+    private Principal principal;
     private String version;
     private boolean connected;
+    /** What this session may do in each room it has joined, decided at the join. */
+    private Map<String, Set<Capability>> capabilities;
     private Map<String, Subscription> subscriptions;
     private Map<String, Integer> rooms;
     private Subscription errors;
@@ -62,10 +68,35 @@ public final class Session {
         return connected;
     }
 
-    void connected(String user, String version) {
-        this.user = user;
+    void connected(Principal principal, String version) {
+        this.principal = principal;
+        this.user = principal.user();
         this.version = version;
         this.connected = true;
+    }
+
+    /** Who the session speaks for, as its latest credentials say; null before CONNECT. */
+    Principal principal() {
+        return principal;
+    }
+
+    /** A refresh: the same user's newer credentials. */
+    void refreshed(Principal newer) {
+        this.principal = newer;
+    }
+
+    /** Records what the session may do in {@code room}, which it is joining. */
+    void allow(String room, Set<Capability> can) {
+        if (capabilities == null) {
+            capabilities = new HashMap<>(4);
+        }
+        capabilities.put(room, can);
+    }
+
+    /** Whether the session may {@code what} in {@code room}: it joined the room with that capability. */
+    boolean may(Capability what, String room) {
+        Set<Capability> can = capabilities == null ? null : capabilities.get(room);
+        return can != null && can.contains(what);
     }
 
     String version() {
@@ -127,7 +158,26 @@ public final class Session {
         if (rooms == null || !rooms.containsKey(room)) {
             return false;
         }
-        return rooms.computeIfPresent(room, (r, n) -> n > 1 ? n - 1 : null) == null;
+        boolean last = rooms.computeIfPresent(room, (r, n) -> n > 1 ? n - 1 : null) == null;
+        if (last && capabilities != null) {
+            capabilities.remove(room);
+        }
+        return last;
+    }
+
+    /**
+     * The session's subscription that reads what {@code destination} would (the same stream, an alias
+     * included, or the errors queue), or null.
+     */
+    Subscription subscriptionLike(Destination destination, Stream stream) {
+        for (Subscription sub : subscriptions()) {
+            boolean same = stream != null ? stream.equals(sub.stream())
+                    : sub.destination().kind() == destination.kind();
+            if (same) {
+                return sub;
+            }
+        }
+        return null;
     }
 
     public boolean inRoom(String room) {

@@ -11,9 +11,14 @@ import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
+import io.roomcast.access.Capability;
+import io.roomcast.access.JoinDecision;
 import io.roomcast.auth.AuthenticationException;
+import io.roomcast.auth.Authenticator;
+import io.roomcast.auth.Principal;
 import io.roomcast.bus.MessageTooLargeException;
 import io.roomcast.bus.Position;
+import io.roomcast.bus.Stream;
 import io.roomcast.config.Settings;
 import io.roomcast.delivery.Outbound;
 import io.roomcast.failure.FatalErrors;
@@ -28,6 +33,8 @@ import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -57,24 +64,39 @@ public final class StompSessionHandler extends ChannelInboundHandlerAdapter {
     /** Numbers the presence answers, which have no bus position. */
     private static final AtomicLong PRESENCE_IDS = new AtomicLong();
     private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Set<String> SUBSCRIBE_HEADERS = Set.of("destination", "id", "receipt", "since", "token",
+            "ack", "content-length", "content-type");
     private static final byte[] EMPTY = new byte[0];
 
     private final StompContext node;
     private final Settings settings;
     private final String clientAddress;
+    private final Map<String, String> handshakeHeaders;
     private Session session;
     private Outbound out;
     private ScheduledFuture<?> connectTimer;
-    /** SENDs this connection may still make now; made at the first SEND (idle connections don't pay for it). */
-    private TokenBucket sendBudget;
-    /** SENDs refused by the rate limit since the last one accepted. */
-    private int refusedInARow;
+    /** Closes the connection when its token ends, unless a refresh moves it. */
+    private ScheduledFuture<?> expiry;
+    /**
+     * This connection's rate limits, each made on first use (an idle connection pays for none): SENDs,
+     * SUBSCRIBE/UNSUBSCRIBE, presence queries, ACK/NACK and receipts, and the refusals it may earn before it is
+     * closed.
+     */
+    private TokenBucket sends;
+    private TokenBucket subscribes;
+    private TokenBucket presenceQueries;
+    private TokenBucket receipts;
+    private TokenBucket refusals;
 
-    /** @param clientAddress the client's address as the trusted proxies tell it, for logs */
-    public StompSessionHandler(StompContext node, String clientAddress) {
+    /**
+     * @param clientAddress    the client's address as the trusted proxies tell it, for logs
+     * @param handshakeHeaders the handshake's headers the connect proxy may see (empty unless {@code --auth proxy})
+     */
+    public StompSessionHandler(StompContext node, String clientAddress, Map<String, String> handshakeHeaders) {
         this.node = node;
         this.settings = node.settings();
         this.clientAddress = clientAddress;
+        this.handshakeHeaders = handshakeHeaders;
     }
 
     @Override
@@ -140,13 +162,20 @@ public final class StompSessionHandler extends ChannelInboundHandlerAdapter {
     }
 
     private void dispatch(StompFrame frame) {
+        boolean asksReceipt = frame.header("receipt") != null || frame.command() == StompCommand.ACK
+                || frame.command() == StompCommand.NACK;
+        if (asksReceipt && !take(receipts = bucket(receipts, settings.maxReceiptRate, settings.maxReceiptBurst))) {
+            refuseByRate("receipt-rate", "asking for receipts (and ACK/NACK) faster than " + settings.maxReceiptRate
+                    + " a second (--max-receipt-rate)", null);
+            return;
+        }
         switch (frame.command()) {
             case SUBSCRIBE -> onSubscribe(frame);
             case UNSUBSCRIBE -> onUnsubscribe(frame);
             case SEND -> onSend(frame);
             case DISCONNECT -> onDisconnect(frame);
             case ACK, NACK -> Receipts.send(out, frame.header("receipt"), null); // every subscription is ack:auto
-            case BEGIN, COMMIT, ABORT -> session.refuse("unsupported", "transactions are not supported",
+            case BEGIN, COMMIT, ABORT -> refuse("unsupported", "transactions are not supported",
                     frame.header("receipt"));
             default -> protocolError("'" + frame.command() + "' is a server frame; a client must not send it",
                     frame.header("receipt"));
@@ -171,20 +200,58 @@ public final class StompSessionHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         HeartBeat heartBeat;
-        String user;
         try {
             heartBeat = HeartBeat.negotiate(frame.header("heart-beat"), settings.heartbeatSend,
                     settings.heartbeatReceive);
-            user = node.authenticator().authenticate(frame.headers());
         } catch (IllegalArgumentException e) {
             protocolError(e.getMessage(), null);
             return;
+        }
+        if (node.connectProxy() != null) {
+            askConnectProxy(version, heartBeat);
+            return;
+        }
+        Principal principal;
+        try {
+            principal = node.authenticator().authenticate(frame.headers());
         } catch (AuthenticationException e) {
             fail(Disconnect.AUTH_FAILED, "authentication failed: " + e.getMessage(),
                     WebSocketCloseStatus.POLICY_VIOLATION);
             return;
         }
-        session.connected(user, version);
+        connected(principal, version, heartBeat);
+    }
+
+    /** {@code --auth proxy}: the backend decides from the handshake; nothing is read from the client meanwhile. */
+    private void askConnectProxy(String version, HeartBeat heartBeat) {
+        out.holdReads();
+        node.connectProxy().ask(node.nodeId(), handshakeHeaders).whenComplete((decision, failure) ->
+                out.channel().eventLoop().execute(() -> {
+                    out.releaseReads();
+                    if (out.isClosing()) {
+                        return;
+                    }
+                    if (failure != null || !decision.allowed()) {
+                        String why = failure != null ? failure.toString() : decision.reason();
+                        fail(Disconnect.AUTH_FAILED, "authentication failed: " + why,
+                                WebSocketCloseStatus.POLICY_VIOLATION);
+                        return;
+                    }
+                    String user;
+                    try {
+                        user = Authenticator.checkUser(decision.user());
+                    } catch (AuthenticationException e) {
+                        fail(Disconnect.AUTH_FAILED, "authentication failed: the connect proxy's " + e.getMessage(),
+                                WebSocketCloseStatus.POLICY_VIOLATION);
+                        return;
+                    }
+                    connected(new Principal(user, decision.grants(), decision.expiresAt()), version, heartBeat);
+                }));
+    }
+
+    private void connected(Principal principal, String version, HeartBeat heartBeat) {
+        String user = principal.user();
+        session.connected(principal, version);
         if (!node.sessions().add(session, settings.maxConnectionsPerUser)) {
             node.metrics().limitTriggered("connections-per-user");
             fail(Disconnect.LIMIT, "too many connections for user '" + user + "' on this node (the limit is "
@@ -193,6 +260,7 @@ public final class StompSessionHandler extends ChannelInboundHandlerAdapter {
         }
         connectTimer.cancel(false);
         connectTimer = null; // kept by nothing else; an idle connection should not carry it
+        expireAt(principal.expiresAt());
         installHeartBeat(heartBeat);
         StompHeaders h = new StompHeaders(8)
                 .add("version", version)
@@ -204,6 +272,21 @@ public final class StompSessionHandler extends ChannelInboundHandlerAdapter {
         out.send(StompCommand.CONNECTED, h, EMPTY);
         log.debug("session {} connected as {} from {} (STOMP {}, heart-beat {})", session.id(), user, clientAddress,
                 version, heartBeat);
+    }
+
+    /** The connection ends when its credentials do (null: never), unless a refresh moves the end. */
+    private void expireAt(Instant end) {
+        if (expiry != null) {
+            expiry.cancel(false);
+            expiry = null;
+        }
+        if (end == null) {
+            return;
+        }
+        long millis = Math.max(0, end.toEpochMilli() - System.currentTimeMillis());
+        expiry = out.channel().eventLoop().schedule(() -> fail(Disconnect.TOKEN_EXPIRED, "token expired at " + end
+                + "; send a fresh one to " + Destination.TOKEN + " before it expires, or connect again",
+                WebSocketCloseStatus.POLICY_VIOLATION), millis, TimeUnit.MILLISECONDS);
     }
 
     private static String negotiateVersion(String acceptVersion) {
@@ -259,14 +342,19 @@ public final class StompSessionHandler extends ChannelInboundHandlerAdapter {
             }
             id = destinationText;
         }
+        if (!take(subscribes = bucket(subscribes, settings.maxSubscribeRate, settings.maxSubscribeBurst))) {
+            refuseByRate("subscribe-rate", "subscribing and unsubscribing faster than " + settings.maxSubscribeRate
+                    + " a second (--max-subscribe-rate)", receipt);
+            return;
+        }
         try {
-            subscribe(id, destinationText, frame.header("since"), receipt);
+            subscribe(id, destinationText, frame, receipt);
         } catch (Refusal r) {
-            session.refuse(r.code(), r.getMessage(), receipt);
+            refuse(r.code(), r.getMessage(), receipt);
         }
     }
 
-    private void subscribe(String id, String destinationText, String since, String receipt) throws Refusal {
+    private void subscribe(String id, String destinationText, StompFrame frame, String receipt) throws Refusal {
         if (session.subscription(id) != null) {
             throw new Refusal("duplicate-subscription", "subscription id '" + id + "' is already in use");
         }
@@ -279,14 +367,60 @@ public final class StompSessionHandler extends ChannelInboundHandlerAdapter {
             throw new Refusal("too-many-subscriptions", "a connection may hold at most "
                     + settings.maxSubscriptions + " subscriptions");
         }
-        if (destination.kind() == Destination.Kind.ROOM && !session.inRoom(destination.room())) {
-            try {
-                node.outbox().checkRoomLimit(session.user(), destination.room(), settings.maxRoomsPerUser);
-            } catch (Refusal r) {
-                node.metrics().limitTriggered("rooms-per-user");
-                throw r;
-            }
+        Stream stream = destination.kind() == Destination.Kind.USER ? Stream.user(session.user())
+                : destination.stream();
+        Subscription same = session.subscriptionLike(destination, stream);
+        if (same != null) {
+            // A second subscription would have every message delivered twice over one connection.
+            throw new Refusal("duplicate-destination", "this connection already subscribes to "
+                    + destination.text() + " (subscription '" + same.id() + "'): one subscription per destination");
         }
+        if (destination.kind() != Destination.Kind.ROOM) {
+            register(id, destination, frame.header("since"), receipt);
+            return;
+        }
+        try {
+            node.outbox().checkRoomLimit(session.user(), destination.room(), settings.maxRoomsPerUser);
+        } catch (Refusal r) {
+            node.metrics().limitTriggered("rooms-per-user");
+            throw r;
+        }
+        join(id, destination, frame, receipt);
+    }
+
+    /**
+     * Asks whether the session may join, and joins when it may. A backend's answer comes later: until it does,
+     * nothing more is read from the client, so its next frames wait their turn.
+     */
+    private void join(String id, Destination destination, StompFrame frame, String receipt) {
+        String since = frame.header("since");
+        CompletableFuture<JoinDecision> decision = node.joinRules().decide(session.principal(), destination.room(),
+                frame.header("token"), proxyHeaders(frame.headers()));
+        if (decision.isDone()) {
+            joined(id, destination, since, receipt, decision.join());
+            return;
+        }
+        out.holdReads();
+        decision.whenComplete((answer, failure) -> out.channel().eventLoop().execute(() -> {
+            out.releaseReads();
+            if (!out.isClosing()) {
+                joined(id, destination, since, receipt, failure == null ? answer
+                        : JoinDecision.unavailable("the join could not be decided: " + failure));
+            }
+        }));
+    }
+
+    private void joined(String id, Destination destination, String since, String receipt, JoinDecision decision) {
+        if (!decision.allowed()) {
+            refuse(decision.code(), decision.reason(), receipt);
+            return;
+        }
+        session.allow(destination.room(), decision.can());
+        register(id, destination, since, receipt);
+    }
+
+    /** Registers the subscription, resumes it when asked, and enters the room when it is one. */
+    private void register(String id, Destination destination, String since, String receipt) {
         Subscription sub = session.subscribe(id, destination);
         boolean resuming = sub.stream() != null && since != null;
         Position head = null;
@@ -307,6 +441,13 @@ public final class StompSessionHandler extends ChannelInboundHandlerAdapter {
         }
     }
 
+    /** A SUBSCRIBE's own headers are the protocol's; the rest go to the join proxy as the client wrote them. */
+    private static Map<String, String> proxyHeaders(StompHeaders headers) {
+        Map<String, String> app = new HashMap<>();
+        headers.copyTo(app, SUBSCRIBE_HEADERS);
+        return app.isEmpty() ? Map.of() : app;
+    }
+
     /**
      * The members of a room the user is in, as one MESSAGE ({@code event:presence}, a JSON body like the HTTP
      * API's). Nothing is registered: the subscription ends with its answer, as Spring's
@@ -315,6 +456,14 @@ public final class StompSessionHandler extends ChannelInboundHandlerAdapter {
      */
     private void answerPresence(String id, Destination destination, String receipt) throws Refusal {
         String room = destination.room();
+        if (!take(presenceQueries = bucket(presenceQueries, settings.maxPresenceRate, settings.maxPresenceBurst))) {
+            refuseByRate("presence-rate", "asking who is in a room faster than " + settings.maxPresenceRate
+                    + " a second (--max-presence-rate)", receipt);
+            return;
+        }
+        if (node.joinRules().checksCapabilities() && session.inRoom(room) && !session.may(Capability.PRESENCE, room)) {
+            throw forbidden(Capability.PRESENCE, room);
+        }
         if (!node.presence().contains(room, session.user())) {
             throw new Refusal("not-a-member", "you are not in room '" + room + "': SUBSCRIBE to "
                     + Destination.ROOM_TOPIC_PREFIX + room + " before asking who is in it");
@@ -346,9 +495,14 @@ public final class StompSessionHandler extends ChannelInboundHandlerAdapter {
             protocolError("UNSUBSCRIBE requires an 'id' header", receipt);
             return;
         }
+        if (!take(subscribes = bucket(subscribes, settings.maxSubscribeRate, settings.maxSubscribeBurst))) {
+            refuseByRate("subscribe-rate", "subscribing and unsubscribing faster than " + settings.maxSubscribeRate
+                    + " a second (--max-subscribe-rate)", receipt);
+            return;
+        }
         Subscription sub = session.subscription(id);
         if (sub == null) {
-            session.refuse("unknown-subscription", "no subscription with id '" + id + "'", receipt);
+            refuse("unknown-subscription", "no subscription with id '" + id + "'", receipt);
             return;
         }
         unsubscribe(sub);
@@ -372,20 +526,23 @@ public final class StompSessionHandler extends ChannelInboundHandlerAdapter {
             protocolError("SEND requires a 'destination' header", receipt);
             return;
         }
-        if (settings.maxSendRate > 0 && sendBudget == null) {
-            sendBudget = new TokenBucket(settings.maxSendRate, settings.maxSendBurst, System.nanoTime());
-        }
-        if (sendBudget != null && !sendBudget.tryTake(System.nanoTime())) {
-            onSendRefusedByRate(receipt);
+        if (!take(sends = bucket(sends, settings.maxSendRate, settings.maxSendBurst))) {
+            node.metrics().dropped("rate-limited");
+            refuseByRate("send-rate", "sending faster than " + settings.maxSendRate + " messages a second, in"
+                    + " bursts of " + settings.maxSendBurst + " (--max-send-rate)", receipt);
             return;
         }
-        refusedInARow = 0;
         CompletableFuture<Position> published;
         try {
-            published = publish(Destination.forSend(destinationText, settings.maxRoomLength), frame);
+            Destination destination = Destination.forSend(destinationText, settings.maxRoomLength);
+            if (destination.kind() == Destination.Kind.TOKEN) {
+                refresh(frame, receipt);
+                return;
+            }
+            published = publish(destination, frame);
         } catch (Refusal r) {
             node.metrics().dropped(r.code());
-            session.refuse(r.code(), r.getMessage(), receipt);
+            refuse(r.code(), r.getMessage(), receipt);
             return;
         }
         node.metrics().stompMessageIn();
@@ -398,35 +555,30 @@ public final class StompSessionHandler extends ChannelInboundHandlerAdapter {
                     ? failure.getCause() : failure;
             String code = cause instanceof MessageTooLargeException ? "too-large" : "bus-unavailable";
             node.metrics().dropped(code);
-            session.refuse(code, "the message was not published: " + cause.getMessage(), receipt);
+            refuse(code, "the message was not published: " + cause.getMessage(), receipt);
         }));
-    }
-
-    /**
-     * A SEND over the rate: refused like any other, so the client learns why; a client that keeps sending
-     * through a whole burst of refusals is not listening, and is closed.
-     */
-    private void onSendRefusedByRate(String receipt) {
-        node.metrics().dropped("rate-limited");
-        if (++refusedInARow == 1) {
-            node.metrics().limitTriggered("send-rate");
-        }
-        if (refusedInARow >= settings.maxSendBurst) {
-            fail(Disconnect.LIMIT, "sending faster than " + settings.maxSendRate + " messages a second"
-                    + " (--max-send-rate) after " + refusedInARow + " refusals in a row",
-                    WebSocketCloseStatus.POLICY_VIOLATION);
-            return;
-        }
-        session.refuse("rate-limited", "sending faster than " + settings.maxSendRate + " messages a second, in"
-                + " bursts of " + settings.maxSendBurst + "; this message was not sent", receipt);
     }
 
     private CompletableFuture<Position> publish(Destination destination, StompFrame frame) throws Refusal {
         String user = session.user();
+        if (!node.rates().userSends().tryTake(user)) {
+            node.metrics().limitTriggered("user-send-rate");
+            throw new Refusal("rate-limited", "user '" + user + "' is sending faster than "
+                    + node.rates().userSends().rate() + " messages a second over all their connections"
+                    + " (--max-user-send-rate); this message was not sent");
+        }
         String contentType = frame.header("content-type");
         Map<String, String> headers = applicationHeaders(frame.headers());
         if (destination.kind() == Destination.Kind.POST) {
-            return node.outbox().post(user, destination.room(), contentType, headers, frame.body());
+            String room = destination.room();
+            require(Capability.POST, room);
+            if (!node.rates().roomPosts().tryTake(room)) {
+                node.metrics().limitTriggered("room-post-rate");
+                throw new Refusal("rate-limited", "room '" + room + "' gets posts faster than "
+                        + node.rates().roomPosts().rate() + " a second from its members here (--max-room-post-rate);"
+                        + " this message was not sent");
+            }
+            return node.outbox().post(user, room, contentType, headers, frame.body());
         }
         String room = frame.header("room");
         String to = frame.header("to");
@@ -434,7 +586,53 @@ public final class StompSessionHandler extends ChannelInboundHandlerAdapter {
             throw new Refusal("missing-header", "a whisper needs a 'room' header and a 'to' header");
         }
         Destination.room(room, settings.maxRoomLength);
+        require(Capability.WHISPER, room);
         return node.outbox().whisper(user, to, room, contentType, headers, frame.body());
+    }
+
+    /**
+     * With room permissions, this connection must have joined {@code room} with {@code what}. A connection that
+     * has not joined it is left to the room rules (the outbox answers {@code not-a-member}).
+     */
+    private void require(Capability what, String room) throws Refusal {
+        if (node.joinRules().checksCapabilities() && session.inRoom(room) && !session.may(what, room)) {
+            throw forbidden(what, room);
+        }
+        if (node.joinRules().checksCapabilities() && !session.inRoom(room) && node.presence().contains(room,
+                session.user())) {
+            throw new Refusal("forbidden", "this connection has not joined room '" + room + "': with room"
+                    + " permissions, " + what.wireName() + " needs a SUBSCRIBE to " + Destination.ROOM_TOPIC_PREFIX
+                    + room + " on the same connection");
+        }
+    }
+
+    private static Refusal forbidden(Capability what, String room) {
+        return new Refusal("forbidden", "you may not " + what.wireName() + " in room '" + room + "': the access you"
+                + " joined it with does not include '" + what.wireName() + "'");
+    }
+
+    /**
+     * {@code SEND /app/token}: a fresh connection token in the body. It must name the same user; the connection
+     * then ends when the new token does, and its grants apply to the rooms joined from now on.
+     */
+    private void refresh(StompFrame frame, String receipt) throws Refusal {
+        if (node.jwt() == null || node.connectProxy() != null) {
+            throw new Refusal("unsupported", "this node takes no tokens to refresh (--auth " + settings.auth
+                    + "): connect again instead");
+        }
+        Principal fresh;
+        try {
+            fresh = node.jwt().principal(new String(frame.body(), StandardCharsets.UTF_8).trim());
+        } catch (AuthenticationException e) {
+            throw new Refusal("invalid-token", "the refresh was not accepted: " + e.getMessage());
+        }
+        if (!fresh.user().equals(session.user())) {
+            throw new Refusal("forbidden", "the refresh is for user '" + fresh.user() + "'; this connection is '"
+                    + session.user() + "'");
+        }
+        session.refreshed(fresh);
+        expireAt(fresh.expiresAt());
+        Receipts.send(out, receipt, null);
     }
 
     private static Map<String, String> applicationHeaders(StompHeaders headers) {
@@ -450,6 +648,38 @@ public final class StompSessionHandler extends ChannelInboundHandlerAdapter {
         out.closeAtClientsRequest();
     }
 
+    /**
+     * Refuses a request on {@code /user/queue/errors}, and closes a connection that has earned more refusals than
+     * its budget ({@code --max-refusal-rate}, {@code --max-refusal-burst}): a client that keeps being refused,
+     * at whatever pace, is not listening.
+     */
+    private void refuse(String code, String message, String receipt) {
+        if (!take(refusals = bucket(refusals, settings.maxRefusalRate, settings.maxRefusalBurst))) {
+            node.metrics().limitTriggered("refusals");
+            fail(Disconnect.LIMIT, "more than " + settings.maxRefusalBurst + " requests refused, faster than "
+                    + settings.maxRefusalRate + " a second (--max-refusal-rate); the last: " + message,
+                    WebSocketCloseStatus.POLICY_VIOLATION);
+            return;
+        }
+        session.refuse(code, message, receipt);
+    }
+
+    /** A request past one of the connection's rates: refused, and counted under the limit's name. */
+    private void refuseByRate(String limit, String why, String receipt) {
+        node.metrics().limitTriggered(limit);
+        refuse("rate-limited", why + "; this request was not carried out", receipt);
+    }
+
+    /** {@code bucket}, or a full new one when there is none yet and the limit is on. */
+    private static TokenBucket bucket(TokenBucket bucket, double rate, int burst) {
+        return bucket != null || rate <= 0 ? bucket : new TokenBucket(rate, burst, System.nanoTime());
+    }
+
+    /** Takes a token; a limit that is off ({@code null} bucket) always has one. */
+    private static boolean take(TokenBucket bucket) {
+        return bucket == null || bucket.tryTake(System.nanoTime());
+    }
+
     private void protocolError(String message, String receipt) {
         log.debug("session {}: protocol error: {}", session.id(), message);
         session.close(Disconnect.PROTOCOL_ERROR, message, null, receipt, WebSocketCloseStatus.PROTOCOL_ERROR);
@@ -458,7 +688,7 @@ public final class StompSessionHandler extends ChannelInboundHandlerAdapter {
     private void fail(Disconnect reason, String message, WebSocketCloseStatus status) {
         if (reason == Disconnect.LIMIT) {
             // An abuser would otherwise write the log for us; roomcast_limits_triggered_total counts these.
-            log.debug("session {} ({}): closing: {}", session.id(), session.user(), message);
+            log.debug("session {} ({}) from {}: closing: {}", session.id(), session.user(), clientAddress, message);
         } else {
             log.info("session {} ({}) from {}: closing: {}", session.id(), session.user(), clientAddress, message);
         }
@@ -476,6 +706,9 @@ public final class StompSessionHandler extends ChannelInboundHandlerAdapter {
     private void ended() {
         if (connectTimer != null) {
             connectTimer.cancel(false);
+        }
+        if (expiry != null) {
+            expiry.cancel(false);
         }
         Disconnect reason = out.closeReason() != null ? out.closeReason()
                 : out.clientClosed() ? Disconnect.CLIENT : Disconnect.CONNECTION_LOST;

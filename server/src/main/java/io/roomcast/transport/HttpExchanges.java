@@ -41,7 +41,7 @@ import java.util.concurrent.TimeUnit;
 final class HttpExchanges {
     private static final Logger log = LoggerFactory.getLogger(HttpExchanges.class);
 
-    private enum Phase { IDLE, HEAD, BODY, ANSWERING }
+    private enum Phase { IDLE, HEAD, BODY, ANSWERING, STOPPED }
 
     private final Duration idle;
     private final Duration header;
@@ -52,6 +52,11 @@ final class HttpExchanges {
     private ChannelHandlerContext ctx;
     private Phase phase = Phase.IDLE;
     private ScheduledFuture<?> deadline;
+    /**
+     * The request in progress was answered before its end arrived: Netty's aggregator answers some requests
+     * itself as soon as it has their headers (417 for an unknown {@code Expect}, 413), and drops the rest.
+     */
+    private boolean answeredEarly;
 
     HttpExchanges(Duration idle, Duration header, Duration body, NodeMetrics metrics) {
         this.idle = idle;
@@ -71,6 +76,9 @@ final class HttpExchanges {
     }
 
     private void enter(Phase next) {
+        if (phase == Phase.STOPPED) {
+            return;
+        }
         phase = next;
         if (deadline != null) {
             deadline.cancel(false);
@@ -80,7 +88,9 @@ final class HttpExchanges {
             case IDLE -> idle;
             case HEAD -> header;
             case BODY -> body;
-            case ANSWERING -> null;
+            // A backstop: every route answers well within it (a publish within --bus-send-timeout).
+            case ANSWERING -> body;
+            case STOPPED -> null;
         };
         if (limit != null && ctx != null) {
             Phase timed = next;
@@ -95,7 +105,9 @@ final class HttpExchanges {
         String what = switch (timed) {
             case IDLE -> "http-idle-timeout";
             case HEAD -> "http-header-timeout";
-            default -> "http-body-timeout";
+            case BODY -> "http-body-timeout";
+            case ANSWERING -> "http-answer-timeout";
+            case STOPPED -> "stopped";
         };
         metrics.limitTriggered(what);
         log.debug("closing {}: --{} of {} ms", ctx.channel(), what, limit.toMillis());
@@ -104,7 +116,7 @@ final class HttpExchanges {
 
     /** The connection upgraded or closed: no more deadlines. */
     private void stop() {
-        phase = Phase.ANSWERING;
+        phase = Phase.STOPPED;
         if (deadline != null) {
             deadline.cancel(false);
             deadline = null;
@@ -143,18 +155,36 @@ final class HttpExchanges {
         @Override
         public void channelRead(ChannelHandlerContext context, Object msg) {
             if (msg instanceof HttpRequest) {
+                answeredEarly = false;
                 enter(Phase.BODY);
             }
             if (msg instanceof LastHttpContent) {
-                enter(Phase.ANSWERING);
-                Outbound.of(context.channel()).holdReads();
+                if (answeredEarly) {
+                    answeredEarly = false; // its answer is out already: wait for the next request
+                } else {
+                    enter(Phase.ANSWERING);
+                    Outbound.of(context.channel()).holdReads();
+                }
             }
             context.fireChannelRead(msg);
         }
 
         @Override
+        public void channelWritabilityChanged(ChannelHandlerContext context) {
+            // A large answer that took an HTTP connection past its budget: reading resumes once it drains.
+            Outbound.of(context.channel()).writabilityChanged();
+            context.fireChannelWritabilityChanged();
+        }
+
+        @Override
+        public void handlerRemoved(ChannelHandlerContext context) {
+            stop();
+        }
+
+        @Override
         public void write(ChannelHandlerContext context, Object msg, ChannelPromise promise) {
             if (isFinalAnswer(msg)) {
+                answeredEarly = phase == Phase.HEAD || phase == Phase.BODY;
                 enter(Phase.IDLE);
                 ChannelPromise p = promise.unvoid();
                 p.addListener(written -> Outbound.of(context.channel()).releaseReads());

@@ -57,8 +57,7 @@ public final class RoomcastServer implements AutoCloseable {
                     new RoomcastInitializer(node, node.monitoring(), channels));
         }
         probe = LoopProbe.start(boss, workers, node.metrics(), node.settings().loopStallTimeout);
-        // Forget client addresses that have no connection left and whose connect rate has recovered.
-        boss.scheduleAtFixedRate(node.limits()::sweep, 10, 10, TimeUnit.SECONDS);
+        boss.scheduleAtFixedRate(node.sweep(), 10, 10, TimeUnit.SECONDS);
         return this;
     }
 

@@ -14,8 +14,9 @@ import io.roomcast.session.StompContext;
  *
  * @param api        the HTTP API of the main port
  * @param monitoring the routes of {@code --metrics-port}, or null when it is not set
+ * @param sweep      housekeeping run every few seconds on the accepting loop (forgetting idle limits)
  */
 public record TransportContext(Settings settings, Outbound.Budget budget, ConnectionLimits limits,
                                TrustedProxies proxies, NodeMetrics metrics, HttpApiHandler api,
-                               HttpApiHandler monitoring, StompContext stomp) {
+                               HttpApiHandler monitoring, StompContext stomp, Runnable sweep) {
 }

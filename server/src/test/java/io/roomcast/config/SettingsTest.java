@@ -2,6 +2,7 @@ package io.roomcast.config;
 
 import io.roomcast.auth.AuthenticationException;
 import io.roomcast.auth.JwtAuthenticator;
+import io.roomcast.auth.JwtKeys;
 import io.roomcast.cli.Main;
 import io.roomcast.cli.RoomcastCommand;
 import io.roomcast.stomp.StompHeaders;
@@ -114,8 +115,8 @@ class SettingsTest {
         String[] r = run(Map.of(), "token", "--user", "uma", "--jwt-secret", secret, "--ttl", "5m");
         assertThat(r[0]).isEqualTo("0");
         String token = r[1].trim();
-        assertThat(new JwtAuthenticator(secret, null).authenticate(new StompHeaders().add("passcode", token)))
-                .isEqualTo("uma");
+        assertThat(new JwtAuthenticator(JwtKeys.of(secret, null, null), JwtAuthenticator.Rules.DEFAULT)
+                .authenticate(new StompHeaders().add("passcode", token)).user()).isEqualTo("uma");
     }
 
     @Test
@@ -127,12 +128,13 @@ class SettingsTest {
         Files.writeString(privatePem, pem("PRIVATE KEY", pair.getPrivate().getEncoded()));
         String[] r = run(Map.of(), "token", "--user", "rita", "--private-key", privatePem.toString());
         assertThat(r[0]).as(r[2]).isEqualTo("0");
-        JwtAuthenticator auth = new JwtAuthenticator(null, pair.getPublic());
-        assertThat(auth.authenticate(new StompHeaders().add("Authorization", "Bearer " + r[1].trim())))
+        JwtAuthenticator auth = new JwtAuthenticator(JwtKeys.of(null, pair.getPublic(), null),
+                JwtAuthenticator.Rules.DEFAULT);
+        assertThat(auth.authenticate(new StompHeaders().add("Authorization", "Bearer " + r[1].trim())).user())
                 .isEqualTo("rita");
         assertThatThrownBy(() -> auth.authenticate(new StompHeaders().add("passcode",
                 io.roomcast.auth.Tokens.hs256("x".repeat(40), "rita", Duration.ofMinutes(1)))))
-                .isInstanceOf(AuthenticationException.class).hasMessageContaining("HS256 are not accepted");
+                .isInstanceOf(AuthenticationException.class).hasMessageContaining("HS256 without a 'kid' are not accepted");
     }
 
     private static String pem(String type, byte[] der) {

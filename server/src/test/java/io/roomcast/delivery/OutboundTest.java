@@ -163,6 +163,20 @@ class OutboundTest {
     }
 
     @Test
+    void theProducerBehindACancelledOneGoesOn() {
+        Outbound.Producer waiting = o -> false; // a replay waiting for a read of the log
+        AtomicInteger behind = new AtomicInteger();
+        out.stream(waiting);
+        out.stream(o -> {
+            behind.incrementAndGet();
+            return true;
+        });
+        assertThat(behind.get()).as("waits its turn").isZero();
+        out.cancel(waiting); // the log read failed: the first replay ends unfinished
+        assertThat(behind.get()).isEqualTo(1);
+    }
+
+    @Test
     void aCancelledProducerIsNotCalledAgain() {
         AtomicInteger calls = new AtomicInteger();
         Outbound.Producer waiting = o -> {

@@ -37,6 +37,8 @@ class AbuseLimitsTest {
             s.maxConnectRatePerIp = 1;
             s.maxConnectBurstPerIp = 5;
             s.maxRoomsPerUser = 2;
+            s.maxRefusalRate = 1;
+            s.maxRefusalBurst = 10;
         });
     }
 
@@ -79,7 +81,8 @@ class AbuseLimitsTest {
                 raw.send("SEND\ndestination:/app/room.rate\nreceipt:s" + i + "\n\nhello\0");
             }
             String error = raw.next("ERROR");
-            assertThat(header(error, "message")).contains("sending faster than 5.0 messages a second");
+            assertThat(header(error, "message")).contains("more than 10 requests refused")
+                    .contains("sending faster than 5.0 messages a second");
             assertThat(raw.awaitClose()).isEqualTo(1008);
         }
         // What it got before the close: the burst published, then refusals that say why.
@@ -88,8 +91,8 @@ class AbuseLimitsTest {
                 .containsPattern("roomcast_messages_dropped_total\\{[^}]*reason=\"rate-limited\"[^}]*} [1-9]")
                 .containsPattern("roomcast_limits_triggered_total\\{limit=\"send-rate\"[^}]*} [1-9]");
         Reliability.record("Abuse limits", "a connection sending 40 SENDs at once (--max-send-rate 5, burst 10)",
-                "published the burst, refused the rest with error:rate-limited, then after 10 refusals in a row sent"
-                        + " ERROR and closed 1008", "nothing: other connections are not rate-limited by it",
+                "published the burst, refused the rest with error:rate-limited, then, its 10 refusals spent"
+                        + " (--max-refusal-burst 10, --max-refusal-rate 1), sent ERROR and closed 1008", "nothing: other connections are not rate-limited by it",
                 "only the refused SENDs, each answered as refused", "AbuseLimitsTest");
     }
 
@@ -111,7 +114,7 @@ class AbuseLimitsTest {
             }
             assertThat(refused).isNotNull();
             assertThat(header(refused, "receipt-id")).isEqualTo("s10");
-            assertThat(RawStomp.body(refused)).contains("this message was not sent");
+            assertThat(RawStomp.body(refused)).contains("was not carried out");
             assertThat(raw.isClosed()).isFalse();
             Reliability.record("Abuse limits", "one SEND over the burst", "refused it with error:rate-limited and"
                     + " its receipt-id; the connection stays open", "nothing", "that one SEND, answered as refused",

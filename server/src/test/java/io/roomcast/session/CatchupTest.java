@@ -227,7 +227,7 @@ class CatchupTest {
         socket.freezeTime();
         Outbound.attach(socket, new Outbound.Budget(BUDGET, s.slowConsumerGrace));
         socket.pipeline().addLast(new StompDecoder(s.stompLimits()),
-                new StompSessionHandler(node.context(), "127.0.0.1"));
+                new StompSessionHandler(node.context(), "127.0.0.1", java.util.Map.of()));
         client = new Client();
     }
 

@@ -6,6 +6,7 @@ import io.roomcast.bus.memory.MemoryBus;
 import io.roomcast.config.Settings;
 import io.roomcast.delivery.Dispatcher;
 import io.roomcast.history.HistoryWindow;
+import io.roomcast.limits.SharedRates;
 import io.roomcast.history.Recovery;
 import io.roomcast.metrics.NodeMetrics;
 import io.roomcast.room.Outbox;
@@ -33,9 +34,13 @@ record EmbeddedNode(StompContext context, MemoryBus bus, HistoryWindow history, 
         Recovery recovery = new Recovery(history, null, s.recoveryMaxMessages, s.recoveryMaxAge,
                 System::currentTimeMillis);
         bus.start(dispatcher);
-        StompContext context = new StompContext(s, s.nodeId, "Roomcast/test", new InsecureAuthenticator(),
-                new SessionRegistry(), new Outbox(bus, presence, s.nodeId), presence, history,
-                new Resume(history, recovery, metrics), dispatcher, metrics, () -> false);
+        StompContext.Rates rates = new StompContext.Rates(
+                new SharedRates(s.maxUserSendRate, s.maxUserSendBurst, System::nanoTime),
+                new SharedRates(s.maxRoomPostRate, s.maxRoomPostBurst, System::nanoTime));
+        StompContext context = new StompContext(s, s.nodeId, "Roomcast/test", new InsecureAuthenticator(), null, null,
+                new JoinRules(s.roomAccess(), null, null, s.nodeId), new SessionRegistry(),
+                new Outbox(bus, presence, s.nodeId), presence, history, new Resume(history, recovery, metrics),
+                dispatcher, metrics, rates, () -> false);
         return new EmbeddedNode(context, bus, history, dispatcher);
     }
 

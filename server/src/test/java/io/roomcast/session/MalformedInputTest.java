@@ -51,7 +51,7 @@ class MalformedInputTest {
     }
 
     static String token(String user) {
-        return Tokens.hs256(SECRET, user, Duration.ofMinutes(5));
+        return Tokens.forUser(user, Duration.ofMinutes(5)).rooms(java.util.List.of("*")).hs256(SECRET);
     }
 
     static RawStomp connected(String user) {

@@ -7,6 +7,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
+import java.util.ArrayList;
 import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -89,19 +90,26 @@ class ResumeTest {
             String future = head.substring(0, head.lastIndexOf('.') + 1) + "999999";
             String otherPartition = head.replaceFirst("\\.(\\d+)\\.", ".99.");
             List<String> bad = List.of("garbage", "", "a.b.c", foreignEpoch, future, otherPartition, first);
-            for (int i = 0; i < bad.size(); i++) {
-                String id = "bad" + i;
-                dan.subscribe(id, "/topic/room.resume3", bad.get(i));
-                Received r = dan.next(id);
-                assertThat(r.event()).as("position '%s'", bad.get(i)).isEqualTo("recovery");
-                assertThat(r.header("recovered")).as("position '%s'", bad.get(i)).isEqualTo("false");
-                assertThat(r.header("position")).isEqualTo(head);
-            }
-            // The fence: each subscription went live from the head, replaying nothing, so its next frame is a
-            // message published now.
-            post("resume3", "fence");
-            for (int i = 0; i < bad.size(); i++) {
-                dan.assertNextIs("bad" + i, "fence");
+            // One connection each: a connection subscribes to a destination once.
+            List<SpringStomp> resumers = new ArrayList<>();
+            try {
+                for (int i = 0; i < bad.size(); i++) {
+                    SpringStomp resumer = SpringStomp.connect(node, "dan");
+                    resumers.add(resumer);
+                    resumer.subscribe("room", "/topic/room.resume3", bad.get(i));
+                    Received r = resumer.next("room");
+                    assertThat(r.event()).as("position '%s'", bad.get(i)).isEqualTo("recovery");
+                    assertThat(r.header("recovered")).as("position '%s'", bad.get(i)).isEqualTo("false");
+                    assertThat(r.header("position")).isEqualTo(head);
+                }
+                // The fence: each subscription went live from the head, replaying nothing, so its next frame is
+                // a message published now.
+                post("resume3", "fence");
+                for (SpringStomp resumer : resumers) {
+                    resumer.assertNextIs("room", "fence");
+                }
+            } finally {
+                resumers.forEach(SpringStomp::close);
             }
             assertThat(dan.isConnected()).isTrue();
         }

@@ -97,7 +97,7 @@ class SessionFuzzTest {
         Outbound.attach(channel, new Outbound.Budget(node.settings().outboundQueueBytes,
                 node.settings().slowConsumerGrace));
         channel.pipeline().addLast(new StompDecoder(node.settings().stompLimits()),
-                new StompSessionHandler(node, "127.0.0.1"));
+                new StompSessionHandler(node, "127.0.0.1", java.util.Map.of()));
         List<ByteBuf> fed = new ArrayList<>();
         try {
             for (byte[] f : frames) {
