@@ -1,5 +1,6 @@
 package io.roomcast.history;
 
+import io.roomcast.bus.Envelope;
 import io.roomcast.bus.Position;
 import io.roomcast.bus.Published;
 import io.roomcast.bus.Stream;
@@ -209,12 +210,16 @@ public final class HistoryWindow {
     }
 
     /**
-     * Whether a message counts toward the size bound. The nodes' control messages (heartbeats) share
+     * Whether a message counts toward the count bound. The nodes' control messages (heartbeats) share
      * partitions with clients' streams but are never resumed; counting them would let a few seconds of
-     * heartbeats push clients' messages out of a small window. They still leave with age and bytes.
+     * heartbeats push clients' messages out of a small window. Joins and leaves don't count either: one client
+     * subscribing and unsubscribing in a loop would otherwise flush every other stream of its partition out of
+     * the window. Both still leave with age and bytes.
      */
     private static boolean counts(Published message) {
-        return message.stream().kind() != Stream.Kind.CONTROL;
+        String event = message.envelope().event();
+        return message.stream().kind() != Stream.Kind.CONTROL && !Envelope.JOIN.equals(event)
+                && !Envelope.LEAVE.equals(event);
     }
 
     /** The heap a held message is estimated to take: its body, its strings (two bytes a char), and overhead. */
