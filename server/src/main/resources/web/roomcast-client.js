@@ -52,6 +52,18 @@ function rank(destination) {
  * - `refusal`   {code, message}: a request the server turned down (the connection stays open)
  * - `position`  {position}: the newest position seen on any stream
  */
+const TOKEN = '/app/token';
+
+/** A JWT's `exp` in epoch milliseconds, or null (not a JWT, or none). */
+function expiresAt(token) {
+  try {
+    const payload = JSON.parse(atob(token.split('.')[1].replace(/-/g, '+').replace(/_/g, '/')));
+    return typeof payload.exp === 'number' ? payload.exp * 1000 : null;
+  } catch {
+    return null;
+  }
+}
+
 export class RoomcastConnection extends EventTarget {
   #url;
   #connectHeaders;
@@ -65,15 +77,23 @@ export class RoomcastConnection extends EventTarget {
   #state = 'idle';
   #everConnected = false;
   #awaitingRecovery = null; // Map<destination, boolean|null> during a resume
+  #token = null;
+  #refreshToken = null;
+  #refreshTimer = null;
 
   /**
    * @param url     the WebSocket URL, e.g. `ws://host/ws`
    * @param login   the user name (insecure mode), or
    * @param token   a JWT (jwt mode), sent as the `passcode` header
+   * @param refreshToken  optional `async () => newToken`: called a while before the token's `exp`; the new token
+   *                      is sent to `/app/token` so that the server keeps the connection open past the old `exp`,
+   *                      and used for the next reconnect
    */
-  constructor({ url, login, token, heartbeatMs = 10000 }) {
+  constructor({ url, login, token, refreshToken, heartbeatMs = 10000 }) {
     super();
     this.#url = url;
+    this.#token = token ?? null;
+    this.#refreshToken = refreshToken ?? null;
     this.#connectHeaders = token ? { passcode: token } : { login };
     this.heartbeatMs = heartbeatMs;
     // Refusals come on the errors queue; each names the receipt of the request it refuses.
@@ -104,6 +124,7 @@ export class RoomcastConnection extends EventTarget {
   }
 
   async stop() {
+    clearTimeout(this.#refreshTimer);
     const client = this.#client;
     this.#client = null;
     this.#setState('stopped');
@@ -173,6 +194,32 @@ export class RoomcastConnection extends EventTarget {
     }
     this.#setState('connected');
     this.#maybeResumed();
+    this.#scheduleRefresh();
+  }
+
+  // ---- token refresh ----
+
+  /** Asks for a fresh token a while before the current one expires (a tenth of its life, 5 s to 60 s early). */
+  #scheduleRefresh() {
+    clearTimeout(this.#refreshTimer);
+    const exp = this.#refreshToken && expiresAt(this.#token);
+    if (!exp) return;
+    const left = exp - Date.now();
+    const early = Math.min(60_000, Math.max(5_000, left / 10));
+    this.#refreshTimer = setTimeout(() => this.#refresh(), Math.max(0, left - early));
+  }
+
+  async #refresh() {
+    try {
+      const fresh = await this.#refreshToken();
+      if (!fresh || !this.connected) return;
+      await this.#request(receipt => this.#client.publish({ destination: TOKEN, body: fresh, headers: { receipt } }));
+      this.#token = fresh;
+      this.#connectHeaders.passcode = fresh; // stompjs reads the same object when it reconnects
+      this.#scheduleRefresh();
+    } catch (e) {
+      this.dispatchEvent(new CustomEvent('refusal', { detail: { code: 'refresh-failed', message: String(e.message ?? e) } }));
+    }
   }
 
   #onStompError(frame) {
