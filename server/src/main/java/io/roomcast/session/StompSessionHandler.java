@@ -19,7 +19,9 @@ import io.roomcast.delivery.Outbound;
 import io.roomcast.failure.FatalErrors;
 import io.roomcast.limits.TokenBucket;
 import io.roomcast.metrics.Disconnect;
-import io.roomcast.room.Refusal;
+import io.roomcast.refusal.Refusal;
+import io.roomcast.refusal.Refusal.Code;
+import io.roomcast.room.ApplicationHeaders;
 import io.roomcast.stomp.StompCommand;
 import io.roomcast.stomp.StompFrame;
 import io.roomcast.stomp.StompHeaders;
@@ -31,7 +33,6 @@ import java.io.IOException;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
@@ -51,9 +52,11 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class StompSessionHandler extends ChannelInboundHandlerAdapter {
     private static final Logger log = LoggerFactory.getLogger(StompSessionHandler.class);
     private static final List<String> VERSIONS = List.of("1.2", "1.1", "1.0");
-    private static final Set<String> RESERVED_HEADERS = Set.of("destination", "receipt", "content-length",
-            "content-type", "transaction", "room", "to", "from", "event", "position", "message-id", "subscription",
-            "user", "id", "ack", "since", "recovered");
+    /** STOMP's own headers on a SEND: read (or ignored) by the node, never passed on as application headers. */
+    private static final List<String> SEND_HEADERS = List.of("destination", "receipt", "content-length",
+            "content-type", "transaction");
+    /** ... and on a whisper, its target. */
+    private static final List<String> WHISPER_HEADERS = List.of("room", "to");
     /** Numbers the presence answers, which have no bus position. */
     private static final AtomicLong PRESENCE_IDS = new AtomicLong();
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -88,7 +91,8 @@ public final class StompSessionHandler extends ChannelInboundHandlerAdapter {
     private void connectTimedOut() {
         if (!session.isConnected()) {
             session.close(Disconnect.HANDSHAKE_TIMEOUT, "no CONNECT frame within "
-                    + settings.connectTimeout.toMillis() + " ms", null, null, WebSocketCloseStatus.POLICY_VIOLATION);
+                    + settings.connectTimeout.toMillis() + " ms", Code.CONNECT_TIMEOUT, null,
+                    WebSocketCloseStatus.POLICY_VIOLATION);
         }
     }
 
@@ -128,7 +132,7 @@ public final class StompSessionHandler extends ChannelInboundHandlerAdapter {
 
     private void onFrame(StompFrame frame) {
         if (frame.isFailed()) {
-            protocolError(frame.failure(), null);
+            protocolError(frame.failureCode(), frame.failure(), null);
         } else if (frame.command() == StompCommand.CONNECT || frame.command() == StompCommand.STOMP) {
             onConnect(frame);
         } else if (!session.isConnected()) {
@@ -146,7 +150,7 @@ public final class StompSessionHandler extends ChannelInboundHandlerAdapter {
             case SEND -> onSend(frame);
             case DISCONNECT -> onDisconnect(frame);
             case ACK, NACK -> Receipts.send(out, frame.header("receipt"), null); // every subscription is ack:auto
-            case BEGIN, COMMIT, ABORT -> session.refuse("unsupported", "transactions are not supported",
+            case BEGIN, COMMIT, ABORT -> session.refuse(Code.UNSUPPORTED, "transactions are not supported",
                     frame.header("receipt"));
             default -> protocolError("'" + frame.command() + "' is a server frame; a client must not send it",
                     frame.header("receipt"));
@@ -180,15 +184,16 @@ public final class StompSessionHandler extends ChannelInboundHandlerAdapter {
             protocolError(e.getMessage(), null);
             return;
         } catch (AuthenticationException e) {
-            fail(Disconnect.AUTH_FAILED, "authentication failed: " + e.getMessage(),
+            fail(Disconnect.AUTH_FAILED, Code.UNAUTHORIZED, "authentication failed: " + e.getMessage(),
                     WebSocketCloseStatus.POLICY_VIOLATION);
             return;
         }
         session.connected(user, version);
         if (!node.sessions().add(session, settings.maxConnectionsPerUser)) {
             node.metrics().limitTriggered("connections-per-user");
-            fail(Disconnect.LIMIT, "too many connections for user '" + user + "' on this node (the limit is "
-                    + settings.maxConnectionsPerUser + ")", WebSocketCloseStatus.POLICY_VIOLATION);
+            fail(Disconnect.LIMIT, Code.CONNECTIONS_PER_USER, "too many connections for user '" + user
+                    + "' on this node (the limit is " + settings.maxConnectionsPerUser + ")",
+                    WebSocketCloseStatus.POLICY_VIOLATION);
             return;
         }
         connectTimer.cancel(false);
@@ -232,8 +237,8 @@ public final class StompSessionHandler extends ChannelInboundHandlerAdapter {
             // client's: the slow-consumer grace decides instead.
             case READER_IDLE -> {
                 if (!out.isBackedUp()) {
-                    fail(Disconnect.HEARTBEAT_TIMEOUT, "heart-beat timeout: nothing received from the client for"
-                            + " more than " + out.channel().pipeline().get(IdleStateHandler.class)
+                    fail(Disconnect.HEARTBEAT_TIMEOUT, Code.HEARTBEAT_TIMEOUT, "heart-beat timeout: nothing"
+                            + " received from the client for more than " + out.channel().pipeline().get(IdleStateHandler.class)
                             .getReaderIdleTimeInMillis() + " ms", WebSocketCloseStatus.POLICY_VIOLATION);
                 }
             }
@@ -262,13 +267,13 @@ public final class StompSessionHandler extends ChannelInboundHandlerAdapter {
         try {
             subscribe(id, destinationText, frame.header("since"), receipt);
         } catch (Refusal r) {
-            session.refuse(r.code(), r.getMessage(), receipt);
+            session.refuse(r, receipt);
         }
     }
 
     private void subscribe(String id, String destinationText, String since, String receipt) throws Refusal {
         if (session.subscription(id) != null) {
-            throw new Refusal("duplicate-subscription", "subscription id '" + id + "' is already in use");
+            throw new Refusal(Code.DUPLICATE_SUBSCRIPTION, "subscription id '" + id + "' is already in use");
         }
         Destination destination = Destination.forSubscribe(destinationText, settings.maxRoomLength);
         if (destination.kind() == Destination.Kind.PRESENCE) {
@@ -276,7 +281,7 @@ public final class StompSessionHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         if (session.subscriptionCount() >= settings.maxSubscriptions) {
-            throw new Refusal("too-many-subscriptions", "a connection may hold at most "
+            throw new Refusal(Code.TOO_MANY_SUBSCRIPTIONS, "a connection may hold at most "
                     + settings.maxSubscriptions + " subscriptions");
         }
         if (destination.kind() == Destination.Kind.ROOM && !session.inRoom(destination.room())) {
@@ -316,7 +321,7 @@ public final class StompSessionHandler extends ChannelInboundHandlerAdapter {
     private void answerPresence(String id, Destination destination, String receipt) throws Refusal {
         String room = destination.room();
         if (!node.presence().contains(room, session.user())) {
-            throw new Refusal("not-a-member", "you are not in room '" + room + "': SUBSCRIBE to "
+            throw new Refusal(Code.NOT_A_MEMBER, "you are not in room '" + room + "': SUBSCRIBE to "
                     + Destination.ROOM_TOPIC_PREFIX + room + " before asking who is in it");
         }
         byte[] body;
@@ -348,7 +353,7 @@ public final class StompSessionHandler extends ChannelInboundHandlerAdapter {
         }
         Subscription sub = session.subscription(id);
         if (sub == null) {
-            session.refuse("unknown-subscription", "no subscription with id '" + id + "'", receipt);
+            session.refuse(Code.UNKNOWN_SUBSCRIPTION, "no subscription with id '" + id + "'", receipt);
             return;
         }
         unsubscribe(sub);
@@ -384,8 +389,8 @@ public final class StompSessionHandler extends ChannelInboundHandlerAdapter {
         try {
             published = publish(Destination.forSend(destinationText, settings.maxRoomLength), frame);
         } catch (Refusal r) {
-            node.metrics().dropped(r.code());
-            session.refuse(r.code(), r.getMessage(), receipt);
+            node.metrics().dropped(r.code().code());
+            session.refuse(r, receipt);
             return;
         }
         node.metrics().stompMessageIn();
@@ -396,8 +401,8 @@ public final class StompSessionHandler extends ChannelInboundHandlerAdapter {
             }
             Throwable cause = failure instanceof CompletionException && failure.getCause() != null
                     ? failure.getCause() : failure;
-            String code = cause instanceof MessageTooLargeException ? "too-large" : "bus-unavailable";
-            node.metrics().dropped(code);
+            Code code = cause instanceof MessageTooLargeException ? Code.TOO_LARGE : Code.BUS_UNAVAILABLE;
+            node.metrics().dropped(code.code());
             session.refuse(code, "the message was not published: " + cause.getMessage(), receipt);
         }));
     }
@@ -407,39 +412,51 @@ public final class StompSessionHandler extends ChannelInboundHandlerAdapter {
      * through a whole burst of refusals is not listening, and is closed.
      */
     private void onSendRefusedByRate(String receipt) {
-        node.metrics().dropped("rate-limited");
+        node.metrics().dropped(Code.RATE_LIMITED.code());
         if (++refusedInARow == 1) {
             node.metrics().limitTriggered("send-rate");
         }
         if (refusedInARow >= settings.maxSendBurst) {
-            fail(Disconnect.LIMIT, "sending faster than " + settings.maxSendRate + " messages a second"
-                    + " (--max-send-rate) after " + refusedInARow + " refusals in a row",
+            fail(Disconnect.LIMIT, Code.RATE_LIMITED, "sending faster than " + settings.maxSendRate
+                    + " messages a second (--max-send-rate) after " + refusedInARow + " refusals in a row",
                     WebSocketCloseStatus.POLICY_VIOLATION);
             return;
         }
-        session.refuse("rate-limited", "sending faster than " + settings.maxSendRate + " messages a second, in"
+        session.refuse(Code.RATE_LIMITED, "sending faster than " + settings.maxSendRate + " messages a second, in"
                 + " bursts of " + settings.maxSendBurst + "; this message was not sent", receipt);
     }
 
     private CompletableFuture<Position> publish(Destination destination, StompFrame frame) throws Refusal {
         String user = session.user();
         String contentType = frame.header("content-type");
-        Map<String, String> headers = applicationHeaders(frame.headers());
-        if (destination.kind() == Destination.Kind.POST) {
+        boolean whisper = destination.kind() == Destination.Kind.WHISPER;
+        Map<String, String> headers = applicationHeaders(frame.headers(), whisper);
+        if (!whisper) {
             return node.outbox().post(user, destination.room(), contentType, headers, frame.body());
         }
         String room = frame.header("room");
         String to = frame.header("to");
         if (room == null || to == null || to.isEmpty()) {
-            throw new Refusal("missing-header", "a whisper needs a 'room' header and a 'to' header");
+            throw new Refusal(Code.MISSING_HEADER, "a whisper needs a 'room' header and a 'to' header");
         }
         Destination.room(room, settings.maxRoomLength);
         return node.outbox().whisper(user, to, room, contentType, headers, frame.body());
     }
 
-    private static Map<String, String> applicationHeaders(StompHeaders headers) {
+    /**
+     * The SEND's headers other than STOMP's own, to pass on to the receivers. One that tries to pass for a
+     * header the node sets ({@link ApplicationHeaders}) refuses the whole SEND, as the HTTP API refuses it.
+     */
+    private static Map<String, String> applicationHeaders(StompHeaders headers, boolean whisper) throws Refusal {
         Map<String, String> app = new HashMap<>();
-        headers.copyTo(app, RESERVED_HEADERS);
+        for (int i = 0; i < headers.size(); i++) {
+            String name = headers.name(i);
+            if (SEND_HEADERS.contains(name) || whisper && WHISPER_HEADERS.contains(name)) {
+                continue;
+            }
+            ApplicationHeaders.checkName(name);
+            app.putIfAbsent(name, headers.value(i)); // a repeated header: the first value wins, as in STOMP
+        }
         return app.isEmpty() ? Map.of() : app;
     }
 
@@ -451,18 +468,22 @@ public final class StompSessionHandler extends ChannelInboundHandlerAdapter {
     }
 
     private void protocolError(String message, String receipt) {
-        log.debug("session {}: protocol error: {}", session.id(), message);
-        session.close(Disconnect.PROTOCOL_ERROR, message, null, receipt, WebSocketCloseStatus.PROTOCOL_ERROR);
+        protocolError(Code.BAD_REQUEST, message, receipt);
     }
 
-    private void fail(Disconnect reason, String message, WebSocketCloseStatus status) {
+    private void protocolError(Code code, String message, String receipt) {
+        log.debug("session {} from {}: protocol error: {}", session.id(), clientAddress, message);
+        session.close(Disconnect.PROTOCOL_ERROR, message, code, receipt, WebSocketCloseStatus.PROTOCOL_ERROR);
+    }
+
+    private void fail(Disconnect reason, Code code, String message, WebSocketCloseStatus status) {
         if (reason == Disconnect.LIMIT) {
             // An abuser would otherwise write the log for us; roomcast_limits_triggered_total counts these.
-            log.debug("session {} ({}): closing: {}", session.id(), session.user(), message);
+            log.debug("session {} ({}) from {}: closing: {}", session.id(), session.user(), clientAddress, message);
         } else {
             log.info("session {} ({}) from {}: closing: {}", session.id(), session.user(), clientAddress, message);
         }
-        session.close(reason, message, null, null, status);
+        session.close(reason, message, code, null, status);
     }
 
     @Override

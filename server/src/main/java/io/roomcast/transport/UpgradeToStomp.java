@@ -8,6 +8,7 @@ import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler;
 import io.netty.handler.flow.FlowControlHandler;
 import io.roomcast.delivery.Outbound;
+import io.roomcast.limits.TrustedProxies;
 import io.roomcast.session.StompContext;
 import io.roomcast.session.StompSessionHandler;
 import io.roomcast.stomp.StompDecoder;
@@ -47,7 +48,7 @@ final class UpgradeToStomp extends ChannelInboundHandlerAdapter {
         // Holds decoded frames while the session has stopped reading (its outbound is past its budget), so that
         // the requests already read are not answered into a queue the client isn't reading.
         p.addLast("stomp-flow", new FlowControlHandler());
-        p.addLast("session", new StompSessionHandler(stomp, ctx.channel().attr(ConnectionGate.CLIENT_ADDRESS).get()));
+        p.addLast("session", new StompSessionHandler(stomp, ctx.channel().attr(TrustedProxies.CLIENT_ADDRESS).get()));
         ctx.channel().config().setRecvByteBufAllocator(new AdaptiveRecvByteBufAllocator());
         p.remove(this);
         Outbound.of(ctx.channel()).releaseReads();
