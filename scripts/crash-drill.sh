@@ -27,7 +27,8 @@ declare -A NODE_PID
 for n in a:18101 b:18102 c:18103; do
   id=drill-${n%%:*}; port=${n##*:}
   java -Xmx512m -jar "$JAR" --host 127.0.0.1 --port "$port" --node-id "$id" --bus rocketmq \
-    --namesrv 127.0.0.1:19886 --data-dir "$WORK/$id" --api-key "$KEY" --node-timeout 3s >"$WORK/$id.log" 2>&1 &
+    --namesrv 127.0.0.1:19886 --data-dir "$WORK/$id" --api-key "$KEY" --node-timeout 3s \
+    --trusted-proxies 127.0.0.1/32 >"$WORK/$id.log" 2>&1 &
   NODE_PID[$id]=$!
   pids+=($!)
 done

@@ -1,7 +1,6 @@
 package io.roomcast.bus;
 
 import java.util.Objects;
-import java.util.regex.Pattern;
 
 /**
  * A totally ordered stream of messages: one room, one user's private stream (whispers and direct messages),
@@ -9,12 +8,6 @@ import java.util.regex.Pattern;
  */
 public final class Stream {
     public enum Kind { ROOM, USER, BROADCAST, CONTROL }
-
-    /**
-     * What a room id may be: letters, digits and {@code . _ ~ -}, starting with a letter or digit. Nodes and
-     * publishers check it alike (a node also bounds the length, by its {@code --max-room-length}).
-     */
-    public static final Pattern ROOM_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.~-]*");
 
     public static final Stream BROADCAST = new Stream(Kind.BROADCAST, "");
     /** Node-to-node messages (presence, heartbeats); never delivered to clients. */

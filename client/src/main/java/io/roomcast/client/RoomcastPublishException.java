@@ -23,7 +23,7 @@ public class RoomcastPublishException extends RuntimeException {
         return status;
     }
 
-    /** The node's error code (such as {@code payload-too-large}), or null. */
+    /** The node's error code (such as {@code too-large}; the README lists them), or null. */
     public String code() {
         return code;
     }

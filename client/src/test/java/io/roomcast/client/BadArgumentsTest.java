@@ -42,6 +42,7 @@ class BadArgumentsTest {
 
     @Test
     void nullEmptyOrOversizePayloadsAndMissingTargetsNeverLeave() {
+        int before = requests.get();
         assertRefused(() -> publisher.toRoom("lobby", null), "payload is null");
         assertRefused(() -> publisher.toRoom("lobby", ""), "payload is empty");
         assertRefused(() -> publisher.toUser("bob", new byte[0]), "payload is empty");
@@ -55,7 +56,34 @@ class BadArgumentsTest {
         assertRefused(() -> publisher.toRoom("lobby", new byte[] {(byte) 0xff, (byte) 0xfe}), "not UTF-8");
         assertRefused(() -> publisher.presence(""), "room is missing");
         assertRefused(() -> publisher.disconnect(null), "user is missing");
-        assertThat(requests.get()).as("requests that reached the node").isZero();
+        assertThat(requests.get() - before).as("requests that reached the node").isZero();
+    }
+
+    /** The nodes' own rules (io.roomcast.bus.Ids, Envelope.reservedHeader), checked before anything leaves. */
+    @Test
+    void roomsUsersAndHeadersAreHeldToTheNodesRules() {
+        int before = requests.get();
+        assertRefused(() -> publisher.toRoom("r".repeat(65), "hi"), "use 1 to 64 letters");
+        assertRefused(() -> publisher.presence("-dash-first"), "invalid room id");
+        assertRefused(() -> publisher.toUser("u".repeat(129), "hi"), "longer than 128 characters");
+        assertRefused(() -> publisher.toUser("bell\u0007", "hi"), "control character");
+        assertRefused(() -> publisher.disconnect("u".repeat(129)), "longer than 128 characters");
+        for (String spoof : java.util.List.of("user", " user", "user ", "USER", "From", "receipt-id", "message",
+                "session", "node", "user-name", "error")) {
+            assertRefused(() -> publisher.toRoom("lobby", "hi", Map.of(spoof, "x")),
+                    "header '" + spoof + "' is reserved");
+        }
+        assertThat(requests.get() - before).as("requests that reached the node").isZero();
+    }
+
+    /** What the checks let through does leave: the rules are not stricter than the nodes'. */
+    @Test
+    void theLongestRoomAndUserAndAnOrdinaryHeaderAreSent() {
+        int before = requests.get();
+        assertThatThrownBy(() -> publisher.toRoom("r".repeat(64), "hi", Map.of("x-user", "ok")))
+                .isInstanceOf(RoomcastPublishException.class);
+        assertThatThrownBy(() -> publisher.toUser("u".repeat(128), "hi")).isInstanceOf(RoomcastPublishException.class);
+        assertThat(requests.get() - before).as("requests that reached the (failing) node").isEqualTo(2);
     }
 
     @Test

@@ -34,7 +34,7 @@ class NginxIT {
     @BeforeAll
     static void start() throws Exception {
         String namesrv = SharedBroker.get().namesrv();
-        String[] args = {"--heartbeat-send", "1s"};
+        String[] args = {"--heartbeat-send", "1s", "--trusted-proxies", Nginx.TRUSTED_PROXIES};
         a = NodeProcess.start("nginx-a", namesrv, args);
         b = NodeProcess.start("nginx-b", namesrv, args);
         c = NodeProcess.start("nginx-c", namesrv, args);

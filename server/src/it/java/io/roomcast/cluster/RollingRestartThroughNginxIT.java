@@ -122,7 +122,7 @@ class RollingRestartThroughNginxIT {
 
     private static NodeProcess start(int i, int port, String namesrv) throws Exception {
         List<String> args = new ArrayList<>(List.of(DRAIN));
-        args.addAll(List.of("--port", Integer.toString(port)));
+        args.addAll(List.of("--port", Integer.toString(port), "--trusted-proxies", Nginx.TRUSTED_PROXIES));
         return NodeProcess.start("rr-" + i, namesrv, args.toArray(String[]::new));
     }
 

@@ -21,7 +21,7 @@ class DemoPageClusterIT {
         String namesrv = SharedBroker.get().namesrv();
         // A node timeout longer than the scenario's gap: Bob whispers to Alice while her node is dead, and she
         // is still a member until then.
-        String[] args = {"--node-timeout", "10s"};
+        String[] args = {"--node-timeout", "10s", "--trusted-proxies", Nginx.TRUSTED_PROXIES};
         List<NodeProcess> nodes = List.of(NodeProcess.start("web-a", namesrv, args),
                 NodeProcess.start("web-b", namesrv, args), NodeProcess.start("web-c", namesrv, args));
         try (Nginx nginx = Nginx.start(nodes.stream().map(NodeProcess::port).toList(), null)) {

@@ -1,5 +1,6 @@
 package io.roomcast.auth;
 
+import io.roomcast.bus.Ids;
 import io.roomcast.stomp.StompHeaders;
 
 /**
@@ -7,24 +8,14 @@ import io.roomcast.stomp.StompHeaders;
  * connection's event loop.
  */
 public interface Authenticator {
-    /** The longest user id accepted, in characters. */
-    int MAX_USER_LENGTH = 128;
-
     /** @return who the CONNECT frame speaks for */
     Principal authenticate(StompHeaders connectHeaders) throws AuthenticationException;
 
-    /** Checks that a user id is usable in destinations, headers and logs. */
+    /** Checks that a user id is usable in destinations, headers and logs: the rule of {@link Ids}. */
     static String checkUser(String user) throws AuthenticationException {
-        if (user == null || user.isBlank()) {
-            throw new AuthenticationException("the user id is empty");
-        }
-        if (user.length() > MAX_USER_LENGTH) {
-            throw new AuthenticationException("the user id is longer than " + MAX_USER_LENGTH + " characters");
-        }
-        for (int i = 0; i < user.length(); i++) {
-            if (Character.isISOControl(user.charAt(i))) {
-                throw new AuthenticationException("the user id contains a control character");
-            }
+        String problem = Ids.userProblem(user);
+        if (problem != null) {
+            throw new AuthenticationException(problem);
         }
         return user;
     }

@@ -1,5 +1,6 @@
 package io.roomcast.config;
 
+import io.roomcast.bus.Ids;
 import io.roomcast.history.HistoryWindow;
 import io.roomcast.stomp.StompLimits;
 import org.slf4j.Logger;
@@ -37,7 +38,6 @@ public final class Settings {
 
     private static final Logger log = LoggerFactory.getLogger(Settings.class);
 
-    public static final int DEFAULT_MAX_ROOM_LENGTH = 64;
     public static final int DEFAULT_OUTBOUND_QUEUE_BYTES = 1024 * 1024;
     public static final long DEFAULT_HISTORY_MAX_BYTES = 64L * 1024 * 1024;
     public static final int DEFAULT_MAX_HTTP_CONNECTIONS_PER_IP = 64;
@@ -51,7 +51,7 @@ public final class Settings {
     @Option(names = "--port", defaultValue = "8080", description = "Port for WebSocket, HTTP API and page; 0 picks a free one. Default: ${DEFAULT-VALUE}.")
     public int port;
 
-    @Option(names = "--trusted-proxies", defaultValue = "127.0.0.0/8,::1/128", paramLabel = "CIDRS", description = "Proxies whose X-Forwarded-For is believed (comma-separated networks; empty for none). Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--trusted-proxies", defaultValue = TrustedProxies.NONE, paramLabel = "CIDRS", description = "Proxies whose X-Forwarded-For is believed (comma-separated networks such as 10.0.0.0/8,::1/128). Behind nginx, name nginx's address. Default: none, so every client is its TCP peer's address.")
     public String trustedProxies;
 
     @Option(names = "--node-id", description = "This node's id in the cluster. Default: <hostname>-<port>.")
@@ -213,7 +213,7 @@ public final class Settings {
     @Option(names = "--log-format", defaultValue = "text", description = "Log lines as text or json (one JSON object per line, with the session id). Default: ${DEFAULT-VALUE}.")
     public LogFormat logFormat;
 
-    @Option(names = "--max-room-length", defaultValue = "" + DEFAULT_MAX_ROOM_LENGTH, description = "Longest room id. Default: ${DEFAULT-VALUE}.")
+    @Option(names = "--max-room-length", defaultValue = "" + Ids.DEFAULT_MAX_ROOM_LENGTH, description = "Longest room id. Default: ${DEFAULT-VALUE}.")
     public int maxRoomLength;
 
     @Option(names = "--outbound-queue-bytes", defaultValue = "" + DEFAULT_OUTBOUND_QUEUE_BYTES, description = "Bytes one WebSocket connection may have waiting to be written: deliveries, replays, refusals, receipts and presence answers alike. Past it the node stops reading the client and pauses its replays; a connection still past it after --slow-consumer-grace, or twice past it, is closed as a slow consumer. Default: ${DEFAULT-VALUE}.")

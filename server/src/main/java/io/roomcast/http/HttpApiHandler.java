@@ -14,10 +14,16 @@ import io.netty.handler.codec.http.QueryStringDecoder;
 import io.roomcast.metrics.NodeMetrics;
 import io.roomcast.bus.BusUnavailableException;
 import io.roomcast.bus.Envelope;
+import io.roomcast.bus.Ids;
 import io.roomcast.bus.Position;
 import io.roomcast.failure.FatalErrors;
-import io.roomcast.room.Refusal;
+import io.roomcast.limits.TrustedProxies;
+import io.roomcast.refusal.Refusal;
+import io.roomcast.refusal.Refusal.Code;
+import io.roomcast.room.ApplicationHeaders;
 import io.roomcast.session.Destination;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -30,7 +36,7 @@ import io.roomcast.bus.MessageTooLargeException;
 
 /**
  * The publish/admin HTTP API, health checks, metrics and the demo page. Routes are matched on path segments;
- * each route is one short method. Every failure becomes an {@link ApiException} and is answered in one place.
+ * each route is one short method. Every failure becomes a {@link Refusal} and is answered in one place.
  *
  * <p>Sharable and thread-safe: it holds no per-connection state. One instance serves the main port; with
  * {@code --metrics-port}, another serves only the monitoring routes there.
@@ -39,6 +45,8 @@ import io.roomcast.bus.MessageTooLargeException;
 public final class HttpApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     /** Which routes a port serves. */
     public enum Routes { ALL, MONITORING }
+
+    private static final Logger log = LoggerFactory.getLogger(HttpApiHandler.class);
 
     private final HttpContext node;
     private final Routes routes;
@@ -58,18 +66,22 @@ public final class HttpApiHandler extends SimpleChannelInboundHandler<FullHttpRe
     protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest request) {
         boolean keepAlive = HttpUtil.isKeepAlive(request);
         if (request.decoderResult().isFailure()) {
-            respondError(ctx, new ApiException(HttpResponseStatus.BAD_REQUEST, "bad-request",
+            respondError(ctx, new Refusal(Code.BAD_REQUEST,
                     "malformed HTTP request: " + request.decoderResult().cause().getMessage()), false);
             return;
         }
         try {
             route(ctx, request, keepAlive);
-        } catch (ApiException e) {
-            respondError(ctx, e, keepAlive);
+        } catch (Refusal r) {
+            if (r.code() == Code.UNAUTHORIZED || r.code() == Code.FORBIDDEN) {
+                log.info("refused {} {} from {}: {}", request.method(), new QueryStringDecoder(request.uri()).path(),
+                        TrustedProxies.clientAddressOf(ctx.channel()), r.getMessage());
+            }
+            respondError(ctx, r, keepAlive);
         }
     }
 
-    private void route(ChannelHandlerContext ctx, FullHttpRequest request, boolean keepAlive) throws ApiException {
+    private void route(ChannelHandlerContext ctx, FullHttpRequest request, boolean keepAlive) throws Refusal {
         String path = new QueryStringDecoder(request.uri()).path();
         HttpMethod method = request.method();
         switch (path) {
@@ -92,7 +104,7 @@ public final class HttpApiHandler extends SimpleChannelInboundHandler<FullHttpRe
             }
         }
         if (routes == Routes.MONITORING) {
-            throw new ApiException(HttpResponseStatus.NOT_FOUND, "not-found", "no route for " + path
+            throw new Refusal(Code.NOT_FOUND, "no route for " + path
                     + " on the monitoring port: it serves /metrics, /health/live and /health/ready");
         }
         List<String> s = List.of(path.replaceAll("^/+|/+$", "").split("/+"));
@@ -108,7 +120,7 @@ public final class HttpApiHandler extends SimpleChannelInboundHandler<FullHttpRe
         } else if (files.has(path)) {
             files.serve(ctx, request, path, keepAlive);
         } else {
-            throw new ApiException(HttpResponseStatus.NOT_FOUND, "not-found", "no route for " + path);
+            throw new Refusal(Code.NOT_FOUND, "no route for " + path);
         }
     }
 
@@ -128,9 +140,9 @@ public final class HttpApiHandler extends SimpleChannelInboundHandler<FullHttpRe
      * Open like the health checks unless {@code --metrics-key} is set: scrapers sit inside the operator's
      * network, and deploy/nginx/roomcast.conf keeps the path private. Served from {@link ScrapeCache}.
      */
-    private void metrics(ChannelHandlerContext ctx, FullHttpRequest request, boolean keepAlive) throws ApiException {
+    private void metrics(ChannelHandlerContext ctx, FullHttpRequest request, boolean keepAlive) throws Refusal {
         if (routes == Routes.ALL && node.settings().metricsPort != null) {
-            throw new ApiException(HttpResponseStatus.NOT_FOUND, "not-found", "/metrics is served on the"
+            throw new Refusal(Code.NOT_FOUND, "/metrics is served on the"
                     + " monitoring port (--metrics-port), not this one");
         }
         if (metricsKey != null) {
@@ -140,7 +152,7 @@ public final class HttpApiHandler extends SimpleChannelInboundHandler<FullHttpRe
             if (failure == null) {
                 Responses.text(ctx, HttpResponseStatus.OK, NodeMetrics.contentType(), page, keepAlive);
             } else {
-                respondError(ctx, toApiException(failure), keepAlive);
+                respondError(ctx, toRefusal(failure), keepAlive);
             }
         });
     }
@@ -150,12 +162,12 @@ public final class HttpApiHandler extends SimpleChannelInboundHandler<FullHttpRe
             if (failure == null) {
                 Responses.json(ctx, HttpResponseStatus.OK, body, keepAlive);
             } else {
-                respondError(ctx, toApiException(failure), keepAlive);
+                respondError(ctx, toRefusal(failure), keepAlive);
             }
         });
     }
 
-    private CompletableFuture<?> api(List<String> s, HttpMethod method, FullHttpRequest request) throws ApiException {
+    private CompletableFuture<?> api(List<String> s, HttpMethod method, FullHttpRequest request) throws Refusal {
         String path = "/" + String.join("/", s);
         if (s.size() == 4 && s.get(1).equals("rooms") && s.get(3).equals("messages")) {
             allow(method, HttpMethod.POST);
@@ -174,11 +186,11 @@ public final class HttpApiHandler extends SimpleChannelInboundHandler<FullHttpRe
         if (s.size() == 4 && s.get(1).equals("users") && s.get(3).equals("messages")) {
             allow(method, HttpMethod.POST);
             Publish p = Publish.parse(request, node.settings().maxBodyBytes);
-            return positionOf(node.outbox().toUser(s.get(2), p.from(), p.contentType(), p.headers(), p.body()));
+            return positionOf(node.outbox().toUser(user(s.get(2)), p.from(), p.contentType(), p.headers(), p.body()));
         }
         if (s.size() == 4 && s.get(1).equals("users") && s.get(3).equals("sessions")) {
             allow(method, HttpMethod.DELETE);
-            return CompletableFuture.completedFuture(disconnect(s.get(2)));
+            return CompletableFuture.completedFuture(disconnect(user(s.get(2))));
         }
         if (s.size() == 2 && s.get(1).equals("broadcast")) {
             allow(method, HttpMethod.POST);
@@ -189,7 +201,7 @@ public final class HttpApiHandler extends SimpleChannelInboundHandler<FullHttpRe
             allow(method, HttpMethod.GET);
             return CompletableFuture.completedFuture(Map.of("nodes", nodeInfos()));
         }
-        throw new ApiException(HttpResponseStatus.NOT_FOUND, "not-found", "no route for " + path);
+        throw new Refusal(Code.NOT_FOUND, "no route for " + path);
     }
 
     /** What a browser client needs before it connects; no secrets, so no key. */
@@ -221,12 +233,17 @@ public final class HttpApiHandler extends SimpleChannelInboundHandler<FullHttpRe
         return Map.of("user", user, "disconnected", node.disconnect().applyAsInt(user));
     }
 
-    private String room(String room) throws ApiException {
-        try {
-            return Destination.room(room, node.settings().maxRoomLength);
-        } catch (Refusal r) {
-            throw new ApiException(HttpResponseStatus.BAD_REQUEST, r.code(), r.getMessage());
+    private String room(String room) throws Refusal {
+        return Destination.room(room, node.settings().maxRoomLength);
+    }
+
+    private static String user(String user) throws Refusal {
+        String problem = Ids.userProblem(user);
+        if (problem != null) {
+            throw new Refusal(Code.INVALID_USER, problem + ": use 1 to " + Ids.MAX_USER_LENGTH
+                    + " characters, none of them control characters");
         }
+        return user;
     }
 
     /** A backend's message, once the bus took it: its position. Counted as a message in. */
@@ -235,44 +252,44 @@ public final class HttpApiHandler extends SimpleChannelInboundHandler<FullHttpRe
         return published.thenApply(p -> Map.of("position", p.toString()));
     }
 
-    private static void allow(HttpMethod method, HttpMethod allowed) throws ApiException {
+    private static void allow(HttpMethod method, HttpMethod allowed) throws Refusal {
         if (!method.equals(allowed)) {
-            throw new ApiException(HttpResponseStatus.METHOD_NOT_ALLOWED, "method-not-allowed",
+            throw new Refusal(Code.METHOD_NOT_ALLOWED,
                     method + " is not allowed here; use " + allowed);
         }
     }
 
-    private static void authorize(FullHttpRequest request, byte[] key, String what) throws ApiException {
+    private static void authorize(FullHttpRequest request, byte[] key, String what) throws Refusal {
         String header = request.headers().get(HttpHeaderNames.AUTHORIZATION);
         if (header == null || !header.regionMatches(true, 0, "Bearer ", 0, 7)) {
-            throw new ApiException(HttpResponseStatus.UNAUTHORIZED, "unauthorized",
+            throw new Refusal(Code.UNAUTHORIZED,
                     "missing " + what + ": send 'Authorization: Bearer <key>'");
         }
         byte[] given = header.substring(7).trim().getBytes(StandardCharsets.UTF_8);
         if (!MessageDigest.isEqual(given, key)) {
-            throw new ApiException(HttpResponseStatus.FORBIDDEN, "forbidden", "the " + what + " is not valid");
+            throw new Refusal(Code.FORBIDDEN, "the " + what + " is not valid");
         }
     }
 
-    private static ApiException toApiException(Throwable failure) {
+    private static Refusal toRefusal(Throwable failure) {
         Throwable cause = failure instanceof CompletionException && failure.getCause() != null
                 ? failure.getCause() : failure;
-        if (cause instanceof ApiException api) {
-            return api;
+        if (cause instanceof Refusal r) {
+            return r;
         }
         if (cause instanceof MessageTooLargeException) {
-            return new ApiException(HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE, "payload-too-large", cause.getMessage());
+            return new Refusal(Code.TOO_LARGE, cause.getMessage());
         }
         if (cause instanceof BusUnavailableException) {
-            return new ApiException(HttpResponseStatus.SERVICE_UNAVAILABLE, "bus-unavailable", cause.getMessage());
+            return new Refusal(Code.BUS_UNAVAILABLE, cause.getMessage());
         }
-        return new ApiException(HttpResponseStatus.INTERNAL_SERVER_ERROR, "internal",
+        return new Refusal(Code.INTERNAL,
                 "the request failed: " + cause);
     }
 
     /** Answers an error as JSON; the one place where failures turn into responses. */
-    static void respondError(ChannelHandlerContext ctx, ApiException e, boolean keepAlive) {
-        Responses.error(ctx, e, keepAlive);
+    static void respondError(ChannelHandlerContext ctx, Refusal r, boolean keepAlive) {
+        Responses.error(ctx, r, keepAlive);
     }
 
     @Override
@@ -283,16 +300,16 @@ public final class HttpApiHandler extends SimpleChannelInboundHandler<FullHttpRe
 
     /** A publish request body: {@code {"data": ..., "from"?: "...", "headers"?: {...}}}. */
     record Publish(byte[] body, String contentType, String from, Map<String, String> headers) {
-        static Publish parse(FullHttpRequest request, int maxBodyBytes) throws ApiException {
+        static Publish parse(FullHttpRequest request, int maxBodyBytes) throws Refusal {
             JsonNode root;
             try {
                 root = Responses.JSON.readTree(request.content().toString(StandardCharsets.UTF_8));
             } catch (JsonProcessingException e) {
-                throw new ApiException(HttpResponseStatus.BAD_REQUEST, "bad-json",
+                throw new Refusal(Code.BAD_JSON,
                         "request body is not valid JSON: " + e.getOriginalMessage());
             }
             if (root == null || !root.isObject()) {
-                throw new ApiException(HttpResponseStatus.BAD_REQUEST, "bad-json",
+                throw new Refusal(Code.BAD_JSON,
                         "request body must be a JSON object such as {\"data\": \"hello\"}");
             }
             JsonNode data = root.get("data");
@@ -312,13 +329,17 @@ public final class HttpApiHandler extends SimpleChannelInboundHandler<FullHttpRe
                 contentType = "application/json";
             }
             if (body.length > maxBodyBytes) {
-                throw new ApiException(HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE, "payload-too-large",
+                throw new Refusal(Code.TOO_LARGE,
                         "'data' is " + body.length + " bytes; the limit is " + maxBodyBytes);
             }
-            return new Publish(body, contentType, text(root, "from"), headers(root.get("headers")));
+            String from = text(root, "from");
+            if (from != null) {
+                user(from);
+            }
+            return new Publish(body, contentType, from, headers(root.get("headers")));
         }
 
-        private static String text(JsonNode root, String field) throws ApiException {
+        private static String text(JsonNode root, String field) throws Refusal {
             JsonNode n = root.get(field);
             if (n == null || n.isNull()) {
                 return null;
@@ -329,7 +350,7 @@ public final class HttpApiHandler extends SimpleChannelInboundHandler<FullHttpRe
             return n.asText();
         }
 
-        private static Map<String, String> headers(JsonNode n) throws ApiException {
+        private static Map<String, String> headers(JsonNode n) throws Refusal {
             if (n == null || n.isNull()) {
                 return Map.of();
             }
@@ -342,19 +363,20 @@ public final class HttpApiHandler extends SimpleChannelInboundHandler<FullHttpRe
                 if (!e.getValue().isValueNode() || e.getValue().isNull()) {
                     throw missing("header '" + e.getKey() + "' must be a string");
                 }
-                if (e.getKey().isEmpty() || Envelope.RESERVED_HEADERS.contains(e.getKey())) {
-                    throw missing("header name '" + e.getKey() + "' is empty or reserved");
+                if (e.getKey().isEmpty()) {
+                    throw missing("a header name is empty");
                 }
+                ApplicationHeaders.checkName(e.getKey());
                 headers.put(e.getKey(), e.getValue().asText());
             }
-            if (headers.size() > 16) {
-                throw missing("at most 16 headers, got " + headers.size());
+            if (headers.size() > Envelope.MAX_APPLICATION_HEADERS) {
+                throw missing("at most " + Envelope.MAX_APPLICATION_HEADERS + " headers, got " + headers.size());
             }
             return headers;
         }
 
-        private static ApiException missing(String message) {
-            return new ApiException(HttpResponseStatus.BAD_REQUEST, "invalid-request", message);
+        private static Refusal missing(String message) {
+            return new Refusal(Code.INVALID_REQUEST, message);
         }
     }
 }

@@ -3,7 +3,8 @@ package io.roomcast.http;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http.HttpMessage;
 import io.netty.handler.codec.http.HttpObjectAggregator;
-import io.netty.handler.codec.http.HttpResponseStatus;
+import io.roomcast.refusal.Refusal;
+import io.roomcast.refusal.Refusal.Code;
 
 /** Netty's aggregator, answering an oversize body with the API's JSON 413 instead of a bare status. */
 public final class JsonHttpObjectAggregator extends HttpObjectAggregator {
@@ -14,7 +15,7 @@ public final class JsonHttpObjectAggregator extends HttpObjectAggregator {
 
     @Override
     protected void handleOversizedMessage(ChannelHandlerContext ctx, HttpMessage oversized) {
-        Responses.error(ctx, new ApiException(HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE, "payload-too-large",
-                "request body exceeds the limit of " + maxContentLength() + " bytes"), false);
+        Responses.error(ctx, new Refusal(Code.TOO_LARGE, "request body exceeds the limit of " + maxContentLength()
+                + " bytes (--http-max-body-bytes)"), false);
     }
 }

@@ -10,6 +10,7 @@ import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
 import io.roomcast.delivery.Outbound;
+import io.roomcast.refusal.Refusal;
 
 import java.util.Map;
 
@@ -48,8 +49,10 @@ public final class Responses {
         write(ctx, response, keepAlive);
     }
 
-    public static void error(ChannelHandlerContext ctx, ApiException e, boolean keepAlive) {
-        json(ctx, e.status(), Map.of("error", e.code(), "message", e.getMessage()), keepAlive);
+    /** The one shape of an HTTP error: the refusal's status, and {@code {"error": code, "message": ...}}. */
+    public static void error(ChannelHandlerContext ctx, Refusal r, boolean keepAlive) {
+        json(ctx, HttpResponseStatus.valueOf(r.httpStatus()), Map.of("error", r.code().code(), "message",
+                r.getMessage()), keepAlive);
     }
 
     static void write(ChannelHandlerContext ctx, FullHttpResponse response, boolean keepAlive) {

@@ -9,6 +9,8 @@ import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
+import io.roomcast.refusal.Refusal;
+import io.roomcast.refusal.Refusal.Code;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -55,10 +57,10 @@ final class StaticFiles {
 
     /** Answers GET or HEAD for a path {@link #has} accepted. */
     void serve(ChannelHandlerContext ctx, FullHttpRequest request, String path, boolean keepAlive)
-            throws ApiException {
+            throws Refusal {
         boolean head = request.method().equals(HttpMethod.HEAD);
         if (!head && !request.method().equals(HttpMethod.GET)) {
-            throw new ApiException(HttpResponseStatus.METHOD_NOT_ALLOWED, "method-not-allowed",
+            throw new Refusal(Code.METHOD_NOT_ALLOWED,
                     request.method() + " is not allowed here; use GET");
         }
         File file = find(path).orElseThrow();

@@ -2,8 +2,9 @@ package io.roomcast.http;
 
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.HttpMethod;
-import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.QueryStringDecoder;
+import io.roomcast.refusal.Refusal;
+import io.roomcast.refusal.Refusal.Code;
 
 import java.util.List;
 import java.util.Map;
@@ -25,10 +26,10 @@ final class TestHooks {
     private TestHooks() {
     }
 
-    static CompletableFuture<?> handle(FullHttpRequest request) throws ApiException {
+    static CompletableFuture<?> handle(FullHttpRequest request) throws Refusal {
         QueryStringDecoder q = new QueryStringDecoder(request.uri());
         if (!q.path().equals("/test/block-loop") || !request.method().equals(HttpMethod.POST)) {
-            throw new ApiException(HttpResponseStatus.NOT_FOUND, "not-found", "no test route " + q.path());
+            throw new Refusal(Code.NOT_FOUND, "no test route " + q.path());
         }
         long millis = parse(q.parameters().getOrDefault("millis", List.of()));
         try {
@@ -39,7 +40,7 @@ final class TestHooks {
         return CompletableFuture.completedFuture(Map.of("blocked", millis));
     }
 
-    private static long parse(List<String> values) throws ApiException {
+    private static long parse(List<String> values) throws Refusal {
         try {
             long millis = Long.parseLong(values.isEmpty() ? "" : values.get(0));
             if (millis >= 0 && millis <= 60_000) {
@@ -48,6 +49,6 @@ final class TestHooks {
         } catch (NumberFormatException e) {
             // answered below
         }
-        throw new ApiException(HttpResponseStatus.BAD_REQUEST, "invalid-request", "millis must be 0 to 60000");
+        throw new Refusal(Code.INVALID_REQUEST, "millis must be 0 to 60000");
     }
 }

@@ -2,6 +2,8 @@ package io.roomcast.limits;
 
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.GenericFutureListener;
+import io.roomcast.refusal.Refusal;
+import io.roomcast.refusal.Refusal.Code;
 
 import java.util.Iterator;
 import java.util.Map;
@@ -95,22 +97,22 @@ public final class ConnectionLimits {
     /**
      * Takes a place for a new connection from {@code address}.
      *
-     * @throws LimitExceeded naming the limit it hit
+     * @throws Refusal naming the limit it hit
      */
-    public Admission admit(String address) throws LimitExceeded {
+    public Admission admit(String address) throws Refusal {
         return admit(address, true);
     }
 
     /**
      * Takes a place for a connection from {@code address} that made a plain HTTP request (not an upgrade).
      *
-     * @throws LimitExceeded when the address has {@code maxHttpPerAddress} such connections open
+     * @throws Refusal when the address has {@code maxHttpPerAddress} such connections open
      */
-    public Admission admitHttp(String address) throws LimitExceeded {
+    public Admission admitHttp(String address) throws Refusal {
         return admit(address, false);
     }
 
-    private Admission admit(String address, boolean websocket) throws LimitExceeded {
+    private Admission admit(String address, boolean websocket) throws Refusal {
         while (true) {
             long now = nanos.getAsLong();
             Address a = addresses.computeIfAbsent(address, k -> new Address(ratePerAddress > 0
@@ -129,28 +131,28 @@ public final class ConnectionLimits {
         }
     }
 
-    private void takeHttp(Address a, String address) throws LimitExceeded {
+    private void takeHttp(Address a, String address) throws Refusal {
         if (a.http >= maxHttpPerAddress) {
-            throw new LimitExceeded("http-connections-per-ip", 429, "too many HTTP connections from " + address
+            throw new Refusal(Code.HTTP_CONNECTIONS_PER_IP, "too many HTTP connections from " + address
                     + " (the limit is " + maxHttpPerAddress + ", --max-http-connections-per-ip); reuse one or"
                     + " close some");
         }
         a.http++;
     }
 
-    private void take(Address a, String address, long now) throws LimitExceeded {
+    private void take(Address a, String address, long now) throws Refusal {
         if (a.open >= maxPerAddress) {
-            throw new LimitExceeded("connections-per-ip", 429, "too many connections from " + address
+            throw new Refusal(Code.CONNECTIONS_PER_IP, "too many connections from " + address
                     + " (the limit is " + maxPerAddress + ")");
         }
         if (a.connects != null && !a.connects.tryTake(now)) {
-            throw new LimitExceeded("connect-rate-per-ip", 429, "connecting too fast from " + address
+            throw new Refusal(Code.CONNECT_RATE_PER_IP, "connecting too fast from " + address
                     + " (the limit is " + fmt(ratePerAddress) + " a second, bursts of " + burstPerAddress
                     + "); wait and retry");
         }
         if (total.incrementAndGet() > maxConnections) {
             total.decrementAndGet();
-            throw new LimitExceeded("connections", 503, "this node is full (" + maxConnections
+            throw new Refusal(Code.CONNECTIONS, "this node is full (" + maxConnections
                     + " connections); connect to another node");
         }
         a.open++;

@@ -1,5 +1,8 @@
 package io.roomcast.limits;
 
+import io.netty.channel.Channel;
+import io.netty.util.AttributeKey;
+
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
@@ -13,7 +16,13 @@ import java.util.List;
  * that is not one (anything left of it could have been written by the client). Immutable, thread-safe.
  */
 public final class TrustedProxies {
-    public static final String DEFAULT = "127.0.0.0/8,::1/128";
+    /** A connection's client address, as the trusted proxies tell it, once a request has been admitted. */
+    public static final AttributeKey<String> CLIENT_ADDRESS = AttributeKey.valueOf("roomcast.clientAddress");
+    /**
+     * The default: no one. Trusting loopback by default would let any local process (a sidecar, another
+     * tenant's container sharing the host network) claim any address and so pass every per-address limit.
+     */
+    public static final String NONE = "";
 
     private final List<byte[]> networks = new ArrayList<>();
     private final List<Integer> prefixes = new ArrayList<>();
@@ -73,6 +82,19 @@ public final class TrustedProxies {
         }
         int mask = 0xff << (8 - rest);
         return (a[full] & mask) == (network[full] & mask);
+    }
+
+    /**
+     * The address to name {@code channel}'s client by in logs: the admitted client address, or before
+     * admission the TCP peer's.
+     */
+    public static String clientAddressOf(Channel channel) {
+        String admitted = channel.attr(CLIENT_ADDRESS).get();
+        if (admitted != null) {
+            return admitted;
+        }
+        return channel.remoteAddress() instanceof InetSocketAddress inet && inet.getAddress() != null
+                ? inet.getAddress().getHostAddress() : String.valueOf(channel.remoteAddress());
     }
 
     /** The client's address: the peer, or what trusted proxies say it is. */

@@ -34,6 +34,7 @@ import io.roomcast.metrics.Disconnect;
 import io.roomcast.metrics.MeteredBus;
 import io.roomcast.metrics.NodeMetrics;
 import io.roomcast.metrics.ScrapeCache;
+import io.roomcast.refusal.Refusal.Code;
 import io.roomcast.room.Outbox;
 import io.roomcast.room.Presence;
 import io.roomcast.session.JoinRules;
@@ -243,7 +244,7 @@ public final class Node implements AutoCloseable {
     private int disconnectLocally(String user) {
         List<Session> local = sessions.sessionsOf(user);
         for (Session session : local) {
-            session.close(Disconnect.SERVER_API, "disconnected by the server API", null, null,
+            session.close(Disconnect.SERVER_API, "disconnected by the server API", Code.DISCONNECTED, null,
                     WebSocketCloseStatus.POLICY_VIOLATION);
         }
         return local.size();

@@ -4,6 +4,8 @@ import io.roomcast.bus.Bus;
 import io.roomcast.bus.Envelope;
 import io.roomcast.bus.Position;
 import io.roomcast.bus.Stream;
+import io.roomcast.refusal.Refusal;
+import io.roomcast.refusal.Refusal.Code;
 
 import java.util.HashMap;
 import java.util.Map;
@@ -86,7 +88,7 @@ public final class Outbox {
         synchronized (presence) {
             int[] count = localRoomCounts.get(user);
             if (count != null && count[0] >= max && presence.sessionsOn(room, user, node) == 0) {
-                throw new Refusal("too-many-rooms", "user '" + user + "' is in " + count[0]
+                throw new Refusal(Code.TOO_MANY_ROOMS, "user '" + user + "' is in " + count[0]
                         + " rooms on this node, the most allowed (--max-rooms-per-user)");
             }
         }
@@ -96,7 +98,7 @@ public final class Outbox {
     public CompletableFuture<Position> post(String user, String room, String contentType,
                                             Map<String, String> headers, byte[] body) throws Refusal {
         if (!presence.contains(room, user)) {
-            throw new Refusal("not-a-member", "you are not in room '" + room
+            throw new Refusal(Code.NOT_A_MEMBER, "you are not in room '" + room
                     + "': SUBSCRIBE to /topic/room." + room + " before posting to it");
         }
         return toRoom(room, user, contentType, headers, body);
@@ -106,10 +108,10 @@ public final class Outbox {
     public CompletableFuture<Position> whisper(String from, String to, String room, String contentType,
                                                Map<String, String> headers, byte[] body) throws Refusal {
         if (!presence.contains(room, from)) {
-            throw new Refusal("not-a-member", "you are not in room '" + room + "', so you can't whisper in it");
+            throw new Refusal(Code.NOT_A_MEMBER, "you are not in room '" + room + "', so you can't whisper in it");
         }
         if (!presence.contains(room, to)) {
-            throw new Refusal("recipient-not-in-room", "user '" + to + "' is not in room '" + room + "'");
+            throw new Refusal(Code.RECIPIENT_NOT_IN_ROOM, "user '" + to + "' is not in room '" + room + "'");
         }
         return bus.publish(new Envelope(Stream.user(to), Envelope.WHISPER, from, room, null, contentType,
                 headers, body));

@@ -7,6 +7,7 @@ import io.roomcast.delivery.EncodedMessage;
 import io.roomcast.delivery.Outbound;
 import io.roomcast.history.HistoryWindow;
 import io.roomcast.metrics.Disconnect;
+import io.roomcast.refusal.Refusal.Code;
 
 import java.util.ArrayDeque;
 import java.util.Iterator;
@@ -190,6 +191,7 @@ final class Catchup implements Outbound.Producer {
     private void fellBehind(String why) {
         release();
         sub.session().close(Disconnect.SLOW_CONSUMER, "resume of " + sub.destination().text() + " fell behind: "
-                + why + "; resume again from your last position", null, receipt, WebSocketCloseStatus.TRY_AGAIN_LATER);
+                + why + "; resume again from your last position", Code.SLOW_CONSUMER, receipt,
+                WebSocketCloseStatus.TRY_AGAIN_LATER);
     }
 }

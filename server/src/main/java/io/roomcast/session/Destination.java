@@ -1,8 +1,9 @@
 package io.roomcast.session;
 
+import io.roomcast.bus.Ids;
 import io.roomcast.bus.Stream;
-import io.roomcast.room.Refusal;
-
+import io.roomcast.refusal.Refusal;
+import io.roomcast.refusal.Refusal.Code;
 
 /**
  * A STOMP destination a client may subscribe or send to, as DESIGN.md's protocol table defines them.
@@ -28,8 +29,6 @@ public record Destination(Kind kind, String text, Stream stream, String room) {
     /** A one-shot subscription: answered with one {@code event:presence} MESSAGE, then nothing more. */
     public static final String PRESENCE_PREFIX = "/app/presence.";
 
-    public static final int DEFAULT_MAX_ROOM_LENGTH = 64;
-
     /** A destination for SUBSCRIBE. */
     public static Destination forSubscribe(String text, int maxRoomLength) throws Refusal {
         if (text.startsWith(ROOM_TOPIC_PREFIX)) {
@@ -44,9 +43,9 @@ public record Destination(Kind kind, String text, Stream stream, String room) {
             case USER_QUEUE, USER_QUEUE_ALIAS -> new Destination(Kind.USER, text, null, null);
             case BROADCAST_TOPIC, BROADCAST_TOPIC_ALIAS -> new Destination(Kind.BROADCAST, text, Stream.BROADCAST, null);
             case ERRORS_QUEUE -> new Destination(Kind.ERRORS, text, null, null);
-            default -> throw new Refusal("unknown-destination", "cannot subscribe to '" + text + "': use "
-                    + ROOM_TOPIC_PREFIX + "{room}, " + USER_QUEUE + ", " + BROADCAST_TOPIC + ", " + ERRORS_QUEUE + " or "
-                    + PRESENCE_PREFIX + "{room}");
+            default -> throw new Refusal(Code.UNKNOWN_DESTINATION, "cannot subscribe to '" + text + "': use "
+                    + ROOM_TOPIC_PREFIX + "{room}, " + USER_QUEUE + ", " + BROADCAST_TOPIC + ", " + ERRORS_QUEUE
+                    + " or " + PRESENCE_PREFIX + "{room}");
         };
     }
 
@@ -62,20 +61,16 @@ public record Destination(Kind kind, String text, Stream stream, String room) {
         if (text.equals(TOKEN)) {
             return new Destination(Kind.TOKEN, text, null, null);
         }
-        throw new Refusal("unknown-destination", "cannot send to '" + text + "': use " + ROOM_SEND_PREFIX
+        throw new Refusal(Code.UNKNOWN_DESTINATION, "cannot send to '" + text + "': use " + ROOM_SEND_PREFIX
                 + "{room}, " + WHISPER + " (with 'room' and 'to' headers) or " + TOKEN + " (a new token)");
     }
 
-    /** Checks a room id's syntax; also used for the {@code room} header of a whisper and by the HTTP API. */
+    /** Checks a room id ({@link Ids}); also used for the {@code room} header of a whisper and by the HTTP API. */
     public static String room(String room, int maxRoomLength) throws Refusal {
-        if (room.isEmpty() || room.length() > maxRoomLength || !Stream.ROOM_ID.matcher(room).matches()) {
-            throw new Refusal("invalid-room", "invalid room id '" + abbreviate(room) + "': use 1 to "
-                    + maxRoomLength + " letters, digits or . _ ~ -, starting with a letter or digit");
+        String problem = Ids.roomProblem(room, maxRoomLength);
+        if (problem != null) {
+            throw new Refusal(Code.INVALID_ROOM, problem);
         }
         return room;
-    }
-
-    private static String abbreviate(String s) {
-        return s.length() <= 80 ? s : s.substring(0, 80) + "...";
     }
 }

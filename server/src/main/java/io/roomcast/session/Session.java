@@ -7,6 +7,8 @@ import io.roomcast.bus.Stream;
 import io.roomcast.delivery.LoopFanout;
 import io.roomcast.delivery.Outbound;
 import io.roomcast.metrics.Disconnect;
+import io.roomcast.refusal.Refusal;
+import io.roomcast.refusal.Refusal.Code;
 import io.roomcast.stomp.StompCommand;
 import io.roomcast.stomp.StompHeaders;
 
@@ -195,25 +197,33 @@ public final class Session {
      * Tells the client its request was refused, on {@code /user/queue/errors}; the connection stays open.
      * A client with no subscription to the errors queue still gets the MESSAGE, without a subscription header.
      */
-    void refuse(String code, String message, String receipt) {
+    void refuse(Refusal r, String receipt) {
+        refuse(r.code(), r.getMessage(), receipt);
+    }
+
+    void refuse(Code code, String message, String receipt) {
         StompHeaders h = new StompHeaders(8);
         h.addIfPresent("subscription", errors == null ? null : errors.id());
         h.add("destination", errors == null ? Destination.ERRORS_QUEUE : errors.destination().text());
         h.add("message-id", id + "-err-" + (++errorCount));
         h.add("event", "error");
-        h.add("error", code);
+        h.add("error", code.code());
         h.add("message", message);
         h.addIfPresent("receipt-id", receipt);
         h.add("content-type", "text/plain;charset=utf-8");
         out.send(StompCommand.MESSAGE, h, message.getBytes(StandardCharsets.UTF_8));
     }
 
-    /** Sends ERROR (STOMP 1.2: the server closes the connection after it) and closes. Any thread. */
-    public void close(Disconnect reason, String message, String detail, String receipt,
-                      WebSocketCloseStatus status) {
+    /**
+     * Sends ERROR (STOMP 1.2: the server closes the connection after it) and closes. Any thread.
+     *
+     * @param code the ERROR's {@code error} header, as a refusal's; null for none
+     */
+    public void close(Disconnect reason, String message, Code code, String receipt, WebSocketCloseStatus status) {
         StompHeaders h = new StompHeaders(4).add("message", message).addIfPresent("receipt-id", receipt);
+        h.addIfPresent("error", code == null ? null : code.code());
         h.add("content-type", "text/plain;charset=utf-8");
-        out.close(reason, h, detail == null ? message : detail, status, message);
+        out.close(reason, h, message, status, message);
     }
 
     /** Closes with WebSocket code 1012 (service restart): the client should reconnect, elsewhere. Any thread. */

@@ -24,7 +24,9 @@ import io.roomcast.delivery.Outbound;
 import io.roomcast.failure.FatalErrors;
 import io.roomcast.limits.TokenBucket;
 import io.roomcast.metrics.Disconnect;
-import io.roomcast.room.Refusal;
+import io.roomcast.refusal.Refusal;
+import io.roomcast.refusal.Refusal.Code;
+import io.roomcast.room.ApplicationHeaders;
 import io.roomcast.stomp.StompCommand;
 import io.roomcast.stomp.StompFrame;
 import io.roomcast.stomp.StompHeaders;
@@ -58,9 +60,11 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class StompSessionHandler extends ChannelInboundHandlerAdapter {
     private static final Logger log = LoggerFactory.getLogger(StompSessionHandler.class);
     private static final List<String> VERSIONS = List.of("1.2", "1.1", "1.0");
-    private static final Set<String> RESERVED_HEADERS = Set.of("destination", "receipt", "content-length",
-            "content-type", "transaction", "room", "to", "from", "event", "position", "message-id", "subscription",
-            "user", "id", "ack", "since", "recovered");
+    /** STOMP's own headers on a SEND: read (or ignored) by the node, never passed on as application headers. */
+    private static final List<String> SEND_HEADERS = List.of("destination", "receipt", "content-length",
+            "content-type", "transaction");
+    /** ... and on a whisper, its target. */
+    private static final List<String> WHISPER_HEADERS = List.of("room", "to");
     /** Numbers the presence answers, which have no bus position. */
     private static final AtomicLong PRESENCE_IDS = new AtomicLong();
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -110,7 +114,8 @@ public final class StompSessionHandler extends ChannelInboundHandlerAdapter {
     private void connectTimedOut() {
         if (!session.isConnected()) {
             session.close(Disconnect.HANDSHAKE_TIMEOUT, "no CONNECT frame within "
-                    + settings.connectTimeout.toMillis() + " ms", null, null, WebSocketCloseStatus.POLICY_VIOLATION);
+                    + settings.connectTimeout.toMillis() + " ms", Code.CONNECT_TIMEOUT, null,
+                    WebSocketCloseStatus.POLICY_VIOLATION);
         }
     }
 
@@ -150,7 +155,7 @@ public final class StompSessionHandler extends ChannelInboundHandlerAdapter {
 
     private void onFrame(StompFrame frame) {
         if (frame.isFailed()) {
-            protocolError(frame.failure(), null);
+            protocolError(frame.failureCode(), frame.failure(), null);
         } else if (frame.command() == StompCommand.CONNECT || frame.command() == StompCommand.STOMP) {
             onConnect(frame);
         } else if (!session.isConnected()) {
@@ -175,7 +180,7 @@ public final class StompSessionHandler extends ChannelInboundHandlerAdapter {
             case SEND -> onSend(frame);
             case DISCONNECT -> onDisconnect(frame);
             case ACK, NACK -> Receipts.send(out, frame.header("receipt"), null); // every subscription is ack:auto
-            case BEGIN, COMMIT, ABORT -> refuse("unsupported", "transactions are not supported",
+            case BEGIN, COMMIT, ABORT -> refuse(Code.UNSUPPORTED, "transactions are not supported",
                     frame.header("receipt"));
             default -> protocolError("'" + frame.command() + "' is a server frame; a client must not send it",
                     frame.header("receipt"));
@@ -215,7 +220,7 @@ public final class StompSessionHandler extends ChannelInboundHandlerAdapter {
         try {
             principal = node.authenticator().authenticate(frame.headers());
         } catch (AuthenticationException e) {
-            fail(Disconnect.AUTH_FAILED, "authentication failed: " + e.getMessage(),
+            fail(Disconnect.AUTH_FAILED, Code.UNAUTHORIZED, "authentication failed: " + e.getMessage(),
                     WebSocketCloseStatus.POLICY_VIOLATION);
             return;
         }
@@ -233,7 +238,7 @@ public final class StompSessionHandler extends ChannelInboundHandlerAdapter {
                     }
                     if (failure != null || !decision.allowed()) {
                         String why = failure != null ? failure.toString() : decision.reason();
-                        fail(Disconnect.AUTH_FAILED, "authentication failed: " + why,
+                        fail(Disconnect.AUTH_FAILED, Code.UNAUTHORIZED, "authentication failed: " + why,
                                 WebSocketCloseStatus.POLICY_VIOLATION);
                         return;
                     }
@@ -241,7 +246,8 @@ public final class StompSessionHandler extends ChannelInboundHandlerAdapter {
                     try {
                         user = Authenticator.checkUser(decision.user());
                     } catch (AuthenticationException e) {
-                        fail(Disconnect.AUTH_FAILED, "authentication failed: the connect proxy's " + e.getMessage(),
+                        fail(Disconnect.AUTH_FAILED, Code.UNAUTHORIZED, "authentication failed: the connect proxy's "
+                                + e.getMessage(),
                                 WebSocketCloseStatus.POLICY_VIOLATION);
                         return;
                     }
@@ -254,8 +260,9 @@ public final class StompSessionHandler extends ChannelInboundHandlerAdapter {
         session.connected(principal, version);
         if (!node.sessions().add(session, settings.maxConnectionsPerUser)) {
             node.metrics().limitTriggered("connections-per-user");
-            fail(Disconnect.LIMIT, "too many connections for user '" + user + "' on this node (the limit is "
-                    + settings.maxConnectionsPerUser + ")", WebSocketCloseStatus.POLICY_VIOLATION);
+            fail(Disconnect.LIMIT, Code.CONNECTIONS_PER_USER, "too many connections for user '" + user
+                    + "' on this node (the limit is " + settings.maxConnectionsPerUser + ")",
+                    WebSocketCloseStatus.POLICY_VIOLATION);
             return;
         }
         connectTimer.cancel(false);
@@ -284,7 +291,8 @@ public final class StompSessionHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         long millis = Math.max(0, end.toEpochMilli() - System.currentTimeMillis());
-        expiry = out.channel().eventLoop().schedule(() -> fail(Disconnect.TOKEN_EXPIRED, "token expired at " + end
+        expiry = out.channel().eventLoop().schedule(() -> fail(Disconnect.TOKEN_EXPIRED, Code.TOKEN_EXPIRED,
+                "token expired at " + end
                 + "; send a fresh one to " + Destination.TOKEN + " before it expires, or connect again",
                 WebSocketCloseStatus.POLICY_VIOLATION), millis, TimeUnit.MILLISECONDS);
     }
@@ -315,8 +323,8 @@ public final class StompSessionHandler extends ChannelInboundHandlerAdapter {
             // client's: the slow-consumer grace decides instead.
             case READER_IDLE -> {
                 if (!out.isBackedUp()) {
-                    fail(Disconnect.HEARTBEAT_TIMEOUT, "heart-beat timeout: nothing received from the client for"
-                            + " more than " + out.channel().pipeline().get(IdleStateHandler.class)
+                    fail(Disconnect.HEARTBEAT_TIMEOUT, Code.HEARTBEAT_TIMEOUT, "heart-beat timeout: nothing"
+                            + " received from the client for more than " + out.channel().pipeline().get(IdleStateHandler.class)
                             .getReaderIdleTimeInMillis() + " ms", WebSocketCloseStatus.POLICY_VIOLATION);
                 }
             }
@@ -350,13 +358,13 @@ public final class StompSessionHandler extends ChannelInboundHandlerAdapter {
         try {
             subscribe(id, destinationText, frame, receipt);
         } catch (Refusal r) {
-            refuse(r.code(), r.getMessage(), receipt);
+            refuse(r, receipt);
         }
     }
 
     private void subscribe(String id, String destinationText, StompFrame frame, String receipt) throws Refusal {
         if (session.subscription(id) != null) {
-            throw new Refusal("duplicate-subscription", "subscription id '" + id + "' is already in use");
+            throw new Refusal(Code.DUPLICATE_SUBSCRIPTION, "subscription id '" + id + "' is already in use");
         }
         Destination destination = Destination.forSubscribe(destinationText, settings.maxRoomLength);
         if (destination.kind() == Destination.Kind.PRESENCE) {
@@ -364,7 +372,7 @@ public final class StompSessionHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         if (session.subscriptionCount() >= settings.maxSubscriptions) {
-            throw new Refusal("too-many-subscriptions", "a connection may hold at most "
+            throw new Refusal(Code.TOO_MANY_SUBSCRIPTIONS, "a connection may hold at most "
                     + settings.maxSubscriptions + " subscriptions");
         }
         Stream stream = destination.kind() == Destination.Kind.USER ? Stream.user(session.user())
@@ -372,7 +380,7 @@ public final class StompSessionHandler extends ChannelInboundHandlerAdapter {
         Subscription same = session.subscriptionLike(destination, stream);
         if (same != null) {
             // A second subscription would have every message delivered twice over one connection.
-            throw new Refusal("duplicate-destination", "this connection already subscribes to "
+            throw new Refusal(Code.DUPLICATE_DESTINATION, "this connection already subscribes to "
                     + destination.text() + " (subscription '" + same.id() + "'): one subscription per destination");
         }
         if (destination.kind() != Destination.Kind.ROOM) {
@@ -412,7 +420,7 @@ public final class StompSessionHandler extends ChannelInboundHandlerAdapter {
 
     private void joined(String id, Destination destination, String since, String receipt, JoinDecision decision) {
         if (!decision.allowed()) {
-            refuse(decision.code(), decision.reason(), receipt);
+            refuse(Code.of(decision.code()).orElse(Code.FORBIDDEN), decision.reason(), receipt);
             return;
         }
         session.allow(destination.room(), decision.can());
@@ -444,7 +452,11 @@ public final class StompSessionHandler extends ChannelInboundHandlerAdapter {
     /** A SUBSCRIBE's own headers are the protocol's; the rest go to the join proxy as the client wrote them. */
     private static Map<String, String> proxyHeaders(StompHeaders headers) {
         Map<String, String> app = new HashMap<>();
-        headers.copyTo(app, SUBSCRIBE_HEADERS);
+        for (int i = 0; i < headers.size(); i++) {
+            if (!SUBSCRIBE_HEADERS.contains(headers.name(i))) {
+                app.putIfAbsent(headers.name(i), headers.value(i));
+            }
+        }
         return app.isEmpty() ? Map.of() : app;
     }
 
@@ -465,7 +477,7 @@ public final class StompSessionHandler extends ChannelInboundHandlerAdapter {
             throw forbidden(Capability.PRESENCE, room);
         }
         if (!node.presence().contains(room, session.user())) {
-            throw new Refusal("not-a-member", "you are not in room '" + room + "': SUBSCRIBE to "
+            throw new Refusal(Code.NOT_A_MEMBER, "you are not in room '" + room + "': SUBSCRIBE to "
                     + Destination.ROOM_TOPIC_PREFIX + room + " before asking who is in it");
         }
         byte[] body;
@@ -502,7 +514,7 @@ public final class StompSessionHandler extends ChannelInboundHandlerAdapter {
         }
         Subscription sub = session.subscription(id);
         if (sub == null) {
-            refuse("unknown-subscription", "no subscription with id '" + id + "'", receipt);
+            refuse(Code.UNKNOWN_SUBSCRIPTION, "no subscription with id '" + id + "'", receipt);
             return;
         }
         unsubscribe(sub);
@@ -541,8 +553,8 @@ public final class StompSessionHandler extends ChannelInboundHandlerAdapter {
             }
             published = publish(destination, frame);
         } catch (Refusal r) {
-            node.metrics().dropped(r.code());
-            refuse(r.code(), r.getMessage(), receipt);
+            node.metrics().dropped(r.code().code());
+            refuse(r, receipt);
             return;
         }
         node.metrics().stompMessageIn();
@@ -553,8 +565,8 @@ public final class StompSessionHandler extends ChannelInboundHandlerAdapter {
             }
             Throwable cause = failure instanceof CompletionException && failure.getCause() != null
                     ? failure.getCause() : failure;
-            String code = cause instanceof MessageTooLargeException ? "too-large" : "bus-unavailable";
-            node.metrics().dropped(code);
+            Code code = cause instanceof MessageTooLargeException ? Code.TOO_LARGE : Code.BUS_UNAVAILABLE;
+            node.metrics().dropped(code.code());
             refuse(code, "the message was not published: " + cause.getMessage(), receipt);
         }));
     }
@@ -563,18 +575,19 @@ public final class StompSessionHandler extends ChannelInboundHandlerAdapter {
         String user = session.user();
         if (!node.rates().userSends().tryTake(user)) {
             node.metrics().limitTriggered("user-send-rate");
-            throw new Refusal("rate-limited", "user '" + user + "' is sending faster than "
+            throw new Refusal(Code.RATE_LIMITED, "user '" + user + "' is sending faster than "
                     + node.rates().userSends().rate() + " messages a second over all their connections"
                     + " (--max-user-send-rate); this message was not sent");
         }
         String contentType = frame.header("content-type");
-        Map<String, String> headers = applicationHeaders(frame.headers());
-        if (destination.kind() == Destination.Kind.POST) {
+        boolean whisper = destination.kind() == Destination.Kind.WHISPER;
+        Map<String, String> headers = applicationHeaders(frame.headers(), whisper);
+        if (!whisper) {
             String room = destination.room();
             require(Capability.POST, room);
             if (!node.rates().roomPosts().tryTake(room)) {
                 node.metrics().limitTriggered("room-post-rate");
-                throw new Refusal("rate-limited", "room '" + room + "' gets posts faster than "
+                throw new Refusal(Code.RATE_LIMITED, "room '" + room + "' gets posts faster than "
                         + node.rates().roomPosts().rate() + " a second from its members here (--max-room-post-rate);"
                         + " this message was not sent");
             }
@@ -583,7 +596,7 @@ public final class StompSessionHandler extends ChannelInboundHandlerAdapter {
         String room = frame.header("room");
         String to = frame.header("to");
         if (room == null || to == null || to.isEmpty()) {
-            throw new Refusal("missing-header", "a whisper needs a 'room' header and a 'to' header");
+            throw new Refusal(Code.MISSING_HEADER, "a whisper needs a 'room' header and a 'to' header");
         }
         Destination.room(room, settings.maxRoomLength);
         require(Capability.WHISPER, room);
@@ -600,14 +613,14 @@ public final class StompSessionHandler extends ChannelInboundHandlerAdapter {
         }
         if (node.joinRules().checksCapabilities() && !session.inRoom(room) && node.presence().contains(room,
                 session.user())) {
-            throw new Refusal("forbidden", "this connection has not joined room '" + room + "': with room"
+            throw new Refusal(Code.FORBIDDEN, "this connection has not joined room '" + room + "': with room"
                     + " permissions, " + what.wireName() + " needs a SUBSCRIBE to " + Destination.ROOM_TOPIC_PREFIX
                     + room + " on the same connection");
         }
     }
 
     private static Refusal forbidden(Capability what, String room) {
-        return new Refusal("forbidden", "you may not " + what.wireName() + " in room '" + room + "': the access you"
+        return new Refusal(Code.FORBIDDEN, "you may not " + what.wireName() + " in room '" + room + "': the access you"
                 + " joined it with does not include '" + what.wireName() + "'");
     }
 
@@ -617,17 +630,17 @@ public final class StompSessionHandler extends ChannelInboundHandlerAdapter {
      */
     private void refresh(StompFrame frame, String receipt) throws Refusal {
         if (node.jwt() == null || node.connectProxy() != null) {
-            throw new Refusal("unsupported", "this node takes no tokens to refresh (--auth " + settings.auth
+            throw new Refusal(Code.UNSUPPORTED, "this node takes no tokens to refresh (--auth " + settings.auth
                     + "): connect again instead");
         }
         Principal fresh;
         try {
             fresh = node.jwt().principal(new String(frame.body(), StandardCharsets.UTF_8).trim());
         } catch (AuthenticationException e) {
-            throw new Refusal("invalid-token", "the refresh was not accepted: " + e.getMessage());
+            throw new Refusal(Code.INVALID_TOKEN, "the refresh was not accepted: " + e.getMessage());
         }
         if (!fresh.user().equals(session.user())) {
-            throw new Refusal("forbidden", "the refresh is for user '" + fresh.user() + "'; this connection is '"
+            throw new Refusal(Code.FORBIDDEN, "the refresh is for user '" + fresh.user() + "'; this connection is '"
                     + session.user() + "'");
         }
         session.refreshed(fresh);
@@ -635,9 +648,20 @@ public final class StompSessionHandler extends ChannelInboundHandlerAdapter {
         Receipts.send(out, receipt, null);
     }
 
-    private static Map<String, String> applicationHeaders(StompHeaders headers) {
+    /**
+     * The SEND's headers other than STOMP's own, to pass on to the receivers. One that tries to pass for a
+     * header the node sets ({@link ApplicationHeaders}) refuses the whole SEND, as the HTTP API refuses it.
+     */
+    private static Map<String, String> applicationHeaders(StompHeaders headers, boolean whisper) throws Refusal {
         Map<String, String> app = new HashMap<>();
-        headers.copyTo(app, RESERVED_HEADERS);
+        for (int i = 0; i < headers.size(); i++) {
+            String name = headers.name(i);
+            if (SEND_HEADERS.contains(name) || whisper && WHISPER_HEADERS.contains(name)) {
+                continue;
+            }
+            ApplicationHeaders.checkName(name);
+            app.putIfAbsent(name, headers.value(i)); // a repeated header: the first value wins, as in STOMP
+        }
         return app.isEmpty() ? Map.of() : app;
     }
 
@@ -653,10 +677,14 @@ public final class StompSessionHandler extends ChannelInboundHandlerAdapter {
      * its budget ({@code --max-refusal-rate}, {@code --max-refusal-burst}): a client that keeps being refused,
      * at whatever pace, is not listening.
      */
-    private void refuse(String code, String message, String receipt) {
+    private void refuse(Refusal r, String receipt) {
+        refuse(r.code(), r.getMessage(), receipt);
+    }
+
+    private void refuse(Code code, String message, String receipt) {
         if (!take(refusals = bucket(refusals, settings.maxRefusalRate, settings.maxRefusalBurst))) {
             node.metrics().limitTriggered("refusals");
-            fail(Disconnect.LIMIT, "more than " + settings.maxRefusalBurst + " requests refused, faster than "
+            fail(Disconnect.LIMIT, Code.RATE_LIMITED, "more than " + settings.maxRefusalBurst + " requests refused, faster than "
                     + settings.maxRefusalRate + " a second (--max-refusal-rate); the last: " + message,
                     WebSocketCloseStatus.POLICY_VIOLATION);
             return;
@@ -667,7 +695,7 @@ public final class StompSessionHandler extends ChannelInboundHandlerAdapter {
     /** A request past one of the connection's rates: refused, and counted under the limit's name. */
     private void refuseByRate(String limit, String why, String receipt) {
         node.metrics().limitTriggered(limit);
-        refuse("rate-limited", why + "; this request was not carried out", receipt);
+        refuse(Code.RATE_LIMITED, why + "; this request was not carried out", receipt);
     }
 
     /** {@code bucket}, or a full new one when there is none yet and the limit is on. */
@@ -681,18 +709,22 @@ public final class StompSessionHandler extends ChannelInboundHandlerAdapter {
     }
 
     private void protocolError(String message, String receipt) {
-        log.debug("session {}: protocol error: {}", session.id(), message);
-        session.close(Disconnect.PROTOCOL_ERROR, message, null, receipt, WebSocketCloseStatus.PROTOCOL_ERROR);
+        protocolError(Code.BAD_REQUEST, message, receipt);
     }
 
-    private void fail(Disconnect reason, String message, WebSocketCloseStatus status) {
+    private void protocolError(Code code, String message, String receipt) {
+        log.debug("session {} from {}: protocol error: {}", session.id(), clientAddress, message);
+        session.close(Disconnect.PROTOCOL_ERROR, message, code, receipt, WebSocketCloseStatus.PROTOCOL_ERROR);
+    }
+
+    private void fail(Disconnect reason, Code code, String message, WebSocketCloseStatus status) {
         if (reason == Disconnect.LIMIT) {
             // An abuser would otherwise write the log for us; roomcast_limits_triggered_total counts these.
             log.debug("session {} ({}) from {}: closing: {}", session.id(), session.user(), clientAddress, message);
         } else {
             log.info("session {} ({}) from {}: closing: {}", session.id(), session.user(), clientAddress, message);
         }
-        session.close(reason, message, null, null, status);
+        session.close(reason, message, code, null, status);
     }
 
     @Override

@@ -15,8 +15,10 @@ import java.util.List;
  * between frames are heart-beats and are skipped.
  *
  * <p>Every limit in {@link StompLimits} is checked as soon as the bytes that break it have arrived, so a
- * client can never make the node buffer more than one frame's worth. Scanning resumes where it stopped, so a
- * frame that trickles in byte by byte costs linear time. On the first malformed input it emits one failed
+ * client can never make the node buffer more than one frame's worth. The frame-size limit is one rule
+ * ({@link #frameOfAtLeast}) applied to whatever is known of the frame, so a frame is held to it the same way
+ * whether it arrives whole or in pieces. Scanning resumes where it stopped, so a frame that trickles in byte
+ * by byte costs linear time. On the first malformed input it emits one failed
  * frame and then discards everything: the session closes the connection anyway.
  *
  * <p>Not sharable: one instance per connection. Holds no buffer between frames (the cumulation is released by
@@ -64,16 +66,16 @@ public final class StompDecoder extends ByteToMessageDecoder {
             }
             int end = findHeaderEnd(in);
             if (end < 0) {
-                if (in.readableBytes() > limits.maxFrameBytes()) {
-                    return StompFrame.failed("frame headers exceed the maximum frame size of "
-                            + limits.maxFrameBytes() + " bytes");
-                }
-                return null;
+                // Still to come: at least the blank line's EOL and the NUL.
+                return frameOfAtLeast(in.readableBytes() + 2L);
             }
             headerLength = end - in.readerIndex();
-            String failure = parseHeaderBlock(in.toString(in.readerIndex(), headerLength, StandardCharsets.UTF_8));
+            StompFrame failure = frameOfAtLeast(headerLength + 1L);
+            if (failure == null) {
+                failure = parseHeaderBlock(in.toString(in.readerIndex(), headerLength, StandardCharsets.UTF_8));
+            }
             if (failure != null) {
-                return StompFrame.failed(failure);
+                return failure;
             }
         }
         return contentLength >= 0 ? readSizedBody(in) : readNulTerminatedBody(in);
@@ -112,22 +114,37 @@ public final class StompDecoder extends ByteToMessageDecoder {
         return -1;
     }
 
-    /** @return a failure reason, or null after setting command, headers and contentLength */
-    private String parseHeaderBlock(String block) {
+    /**
+     * The frame-size rule: command, headers, body and NUL within {@code --max-frame-bytes}.
+     *
+     * @param bytes what the frame is known to take at least, from what has arrived of it
+     * @return a failed frame when that is over the limit, else null
+     */
+    private StompFrame frameOfAtLeast(long bytes) {
+        if (bytes <= limits.maxFrameBytes()) {
+            return null;
+        }
+        return StompFrame.tooLarge("frame of at least " + bytes + " bytes exceeds the maximum frame size of "
+                + limits.maxFrameBytes() + " bytes");
+    }
+
+    /** @return a failed frame, or null after setting command, headers and contentLength */
+    private StompFrame parseHeaderBlock(String block) {
         String[] lines = block.split("\n", -1);
         String commandLine = stripCr(lines[0]);
         command = StompCommand.of(commandLine);
         if (command == null) {
-            return "unknown command '" + abbreviate(commandLine) + "'";
+            return StompFrame.failed("unknown command '" + abbreviate(commandLine) + "'");
         }
         int headerLines = lines.length - 3; // command line, the blank line, and the empty string after it
         if (headerLines > limits.maxHeaders()) {
-            return "too many headers: " + headerLines + " (the limit is " + limits.maxHeaders() + ")";
+            return StompFrame.tooLarge("too many headers: " + headerLines + " (the limit is " + limits.maxHeaders()
+                    + ")");
         }
         headers = new StompHeaders(Math.max(headerLines, 0));
         boolean escaped = command.escapesHeaders();
         for (int i = 1; i <= headerLines; i++) {
-            String failure = parseHeader(stripCr(lines[i]), escaped);
+            StompFrame failure = parseHeader(stripCr(lines[i]), escaped);
             if (failure != null) {
                 return failure;
             }
@@ -135,15 +152,15 @@ public final class StompDecoder extends ByteToMessageDecoder {
         return parseContentLength();
     }
 
-    private String parseHeader(String line, boolean escaped) {
+    private StompFrame parseHeader(String line, boolean escaped) {
         if (line.length() > limits.maxHeaderLength()) {
-            return "header line of " + line.length() + " characters exceeds the limit of "
-                    + limits.maxHeaderLength();
+            return StompFrame.tooLarge("header line of " + line.length() + " characters exceeds the limit of "
+                    + limits.maxHeaderLength());
         }
         int colon = line.indexOf(':');
         if (colon <= 0) {
-            return colon == 0 ? "header with an empty name: '" + abbreviate(line) + "'"
-                    : "header line without a colon: '" + abbreviate(line) + "'";
+            return StompFrame.failed(colon == 0 ? "header with an empty name: '" + abbreviate(line) + "'"
+                    : "header line without a colon: '" + abbreviate(line) + "'");
         }
         String name = line.substring(0, colon);
         String value = line.substring(colon + 1);
@@ -151,15 +168,15 @@ public final class StompDecoder extends ByteToMessageDecoder {
             name = StompHeaders.unescape(name);
             value = StompHeaders.unescape(value);
             if (name == null || value == null) {
-                return "invalid escape sequence in header '" + abbreviate(line.substring(0, colon))
-                        + "' (STOMP 1.2 allows only \\r \\n \\c \\\\)";
+                return StompFrame.failed("invalid escape sequence in header '" + abbreviate(line.substring(0, colon))
+                        + "' (STOMP 1.2 allows only \\r \\n \\c \\\\)");
             }
         }
         headers.add(name, value);
         return null;
     }
 
-    private String parseContentLength() {
+    private StompFrame parseContentLength() {
         String value = headers.get("content-length");
         if (value == null) {
             contentLength = -1;
@@ -169,20 +186,20 @@ public final class StompDecoder extends ByteToMessageDecoder {
         try {
             length = Long.parseLong(value.trim());
         } catch (NumberFormatException e) {
-            return "content-length is not a number: '" + abbreviate(value) + "'";
+            return StompFrame.failed("content-length is not a number: '" + abbreviate(value) + "'");
         }
         if (length < 0) {
-            return "content-length is negative: " + length;
+            return StompFrame.failed("content-length is negative: " + length);
         }
         if (length > limits.maxBodyBytes()) {
-            return "body of " + length + " bytes exceeds the limit of " + limits.maxBodyBytes() + " bytes";
+            return StompFrame.tooLarge("body of " + length + " bytes exceeds the limit of " + limits.maxBodyBytes()
+                    + " bytes");
         }
-        if (headerLength + length + 1 > limits.maxFrameBytes()) {
-            return "frame of " + (headerLength + length + 1) + " bytes exceeds the limit of "
-                    + limits.maxFrameBytes() + " bytes";
+        StompFrame tooLarge = frameOfAtLeast(headerLength + length + 1);
+        if (tooLarge == null) {
+            contentLength = (int) length;
         }
-        contentLength = (int) length;
-        return null;
+        return tooLarge;
     }
 
     private StompFrame readSizedBody(ByteBuf in) {
@@ -203,18 +220,19 @@ public final class StompDecoder extends ByteToMessageDecoder {
         if (nul < 0) {
             int received = in.writerIndex() - bodyStart;
             scanned = headerLength + received;
-            if (received > limits.maxBodyBytes() || headerLength + received >= limits.maxFrameBytes()) {
-                return StompFrame.failed("body exceeds the limit of " + limits.maxBodyBytes()
-                        + " bytes (or the frame exceeds " + limits.maxFrameBytes() + " bytes) before its NUL");
+            if (received > limits.maxBodyBytes()) {
+                return StompFrame.tooLarge("body exceeds the limit of " + limits.maxBodyBytes()
+                        + " bytes before its NUL");
             }
-            return null;
+            return frameOfAtLeast(headerLength + received + 1L);
         }
         int length = nul - bodyStart;
         if (length > limits.maxBodyBytes()) {
-            return StompFrame.failed("body of " + length + " bytes exceeds the limit of "
+            return StompFrame.tooLarge("body of " + length + " bytes exceeds the limit of "
                     + limits.maxBodyBytes() + " bytes");
         }
-        return complete(in, bodyStart, length);
+        StompFrame tooLarge = frameOfAtLeast(headerLength + length + 1L);
+        return tooLarge != null ? tooLarge : complete(in, bodyStart, length);
     }
 
     private StompFrame complete(ByteBuf in, int bodyStart, int length) {

@@ -1,5 +1,7 @@
 package io.roomcast.stomp;
 
+import io.roomcast.refusal.Refusal.Code;
+
 import java.nio.charset.StandardCharsets;
 
 /**
@@ -16,25 +18,32 @@ public final class StompFrame {
     private final StompHeaders headers;
     private final byte[] body;
     private final String failure;
+    private final Code failureCode;
 
-    private StompFrame(StompCommand command, StompHeaders headers, byte[] body, String failure) {
+    private StompFrame(StompCommand command, StompHeaders headers, byte[] body, String failure, Code failureCode) {
         this.command = command;
         this.headers = headers;
         this.body = body;
         this.failure = failure;
+        this.failureCode = failureCode;
     }
 
     public static StompFrame of(StompCommand command, StompHeaders headers, byte[] body) {
-        return new StompFrame(command, headers, body == null ? EMPTY : body, null);
+        return new StompFrame(command, headers, body == null ? EMPTY : body, null, null);
     }
 
     public static StompFrame of(StompCommand command, StompHeaders headers) {
         return of(command, headers, EMPTY);
     }
 
-    /** A frame that could not be decoded; {@code reason} is sent back to the client in the ERROR frame. */
+    /** A frame that is malformed; {@code reason} is sent back to the client in the ERROR frame. */
     public static StompFrame failed(String reason) {
-        return new StompFrame(null, new StompHeaders(0), EMPTY, reason);
+        return new StompFrame(null, new StompHeaders(0), EMPTY, reason, Code.BAD_REQUEST);
+    }
+
+    /** A frame, or a part of one, over its size limit; {@code reason} says which limit, as {@link #failed}. */
+    public static StompFrame tooLarge(String reason) {
+        return new StompFrame(null, new StompHeaders(0), EMPTY, reason, Code.TOO_LARGE);
     }
 
     public StompCommand command() {
@@ -60,6 +69,11 @@ public final class StompFrame {
     /** @return why decoding failed, or {@code null} for a good frame */
     public String failure() {
         return failure;
+    }
+
+    /** @return which failure, {@code bad-request} or {@code too-large}; null for a good frame */
+    public Code failureCode() {
+        return failureCode;
     }
 
     public boolean isFailed() {

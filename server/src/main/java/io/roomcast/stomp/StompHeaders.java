@@ -2,7 +2,6 @@ package io.roomcast.stomp;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 
 /**
  * An ordered list of STOMP headers. When a name repeats, the first value wins, as STOMP 1.2 requires; the
@@ -54,16 +53,6 @@ public final class StompHeaders {
 
     public String value(int i) {
         return values.get(i);
-    }
-
-    /** Copies every header whose name is not in {@code excluded}, first occurrence only. */
-    public void copyTo(Map<String, String> target, java.util.Set<String> excluded) {
-        for (int i = 0; i < names.size(); i++) {
-            String name = names.get(i);
-            if (!excluded.contains(name)) {
-                target.putIfAbsent(name, values.get(i));
-            }
-        }
     }
 
     @Override

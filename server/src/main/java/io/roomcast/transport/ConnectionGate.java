@@ -5,19 +5,18 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.HttpHeaderNames;
-import io.netty.handler.codec.http.HttpResponseStatus;
-import io.netty.util.AttributeKey;
-import io.roomcast.http.ApiException;
 import io.roomcast.http.Responses;
 import io.roomcast.limits.ConnectionLimits;
-import io.roomcast.limits.LimitExceeded;
 import io.roomcast.limits.TrustedProxies;
 import io.roomcast.metrics.NodeMetrics;
+import io.roomcast.refusal.Refusal;
+import io.roomcast.refusal.Refusal.Code;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.net.URI;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 
 /**
  * Decides whether a request may proceed. A WebSocket upgrade, before Netty's handshake runs: a browser's
@@ -28,8 +27,7 @@ import java.util.Map;
  */
 @ChannelHandler.Sharable
 final class ConnectionGate extends ChannelInboundHandlerAdapter {
-    /** The client's address, as the trusted proxies tell it, once a request has been admitted. */
-    static final AttributeKey<String> CLIENT_ADDRESS = AttributeKey.valueOf("roomcast.clientAddress");
+    private static final Logger log = LoggerFactory.getLogger(ConnectionGate.class);
 
     private final String websocketPath;
     private final List<String> allowedOrigins;
@@ -63,37 +61,37 @@ final class ConnectionGate extends ChannelInboundHandlerAdapter {
         }
         if (request.decoderResult().isFailure()) {
             request.release();
-            Responses.error(ctx, new ApiException(HttpResponseStatus.BAD_REQUEST, "bad-request", "malformed HTTP"
-                    + " request: " + request.decoderResult().cause().getMessage()), false);
+            Responses.error(ctx, new Refusal(Code.BAD_REQUEST, "malformed HTTP request: "
+                    + request.decoderResult().cause().getMessage()), false);
             return;
         }
         boolean upgrade = websocketPath != null && request.uri().equals(websocketPath);
-        if (!upgrade && ctx.channel().hasAttr(CLIENT_ADDRESS)) {
+        if (!upgrade && ctx.channel().hasAttr(TrustedProxies.CLIENT_ADDRESS)) {
             ctx.fireChannelRead(request); // a later request on an HTTP connection already admitted
-            return;
-        }
-        String origin = request.headers().get(HttpHeaderNames.ORIGIN);
-        if (upgrade && origin != null && !originAllowed(origin, request.headers().get(HttpHeaderNames.HOST))) {
-            request.release();
-            metrics.limitTriggered("origin");
-            refuse(ctx, HttpResponseStatus.FORBIDDEN, "origin-not-allowed", "origin " + origin
-                    + " may not open WebSockets here; the node allows "
-                    + (allowedOrigins.isEmpty() ? "its own origin only" : String.join(", ", allowedOrigins))
-                    + " (--allowed-origins)");
             return;
         }
         String address = proxies.clientAddress(ctx.channel().remoteAddress(),
                 request.headers().get("X-Forwarded-For"));
+        String origin = request.headers().get(HttpHeaderNames.ORIGIN);
+        if (upgrade && origin != null && !originAllowed(origin, request.headers().get(HttpHeaderNames.HOST))) {
+            request.release();
+            metrics.limitTriggered("origin");
+            refuse(ctx, address, new Refusal(Code.ORIGIN_NOT_ALLOWED, "origin " + origin
+                    + " may not open WebSockets here; the node allows "
+                    + (allowedOrigins.isEmpty() ? "its own origin only" : String.join(", ", allowedOrigins))
+                    + " (--allowed-origins)"));
+            return;
+        }
         ConnectionLimits.Admission admission;
         try {
             admission = upgrade ? limits.admit(address) : limits.admitHttp(address);
-        } catch (LimitExceeded e) {
+        } catch (Refusal r) {
             request.release();
-            metrics.limitTriggered(e.limit());
-            refuse(ctx, HttpResponseStatus.valueOf(e.httpStatus()), e.limit(), e.getMessage());
+            metrics.limitTriggered(r.code().code());
+            refuse(ctx, address, r);
             return;
         }
-        ctx.channel().attr(CLIENT_ADDRESS).set(address);
+        ctx.channel().attr(TrustedProxies.CLIENT_ADDRESS).set(address);
         ctx.channel().closeFuture().addListener(admission); // releases it; the one reference to it
         ctx.fireChannelRead(request);
     }
@@ -127,7 +125,9 @@ final class ConnectionGate extends ChannelInboundHandlerAdapter {
         }
     }
 
-    private static void refuse(ChannelHandlerContext ctx, HttpResponseStatus status, String code, String message) {
-        Responses.json(ctx, status, Map.of("error", code, "message", message), false);
+    /** At debug, like every limit: an abuser would otherwise write the log; the limits metric counts them. */
+    private static void refuse(ChannelHandlerContext ctx, String address, Refusal r) {
+        log.debug("refused a request from {}: {}: {}", address, r.code(), r.getMessage());
+        Responses.error(ctx, r, false);
     }
 }

@@ -11,6 +11,7 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.roomcast.delivery.Outbound;
+import io.roomcast.limits.TrustedProxies;
 import io.roomcast.metrics.NodeMetrics;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -110,7 +111,8 @@ final class HttpExchanges {
             case STOPPED -> "stopped";
         };
         metrics.limitTriggered(what);
-        log.debug("closing {}: --{} of {} ms", ctx.channel(), what, limit.toMillis());
+        log.debug("closing {} from {}: --{} of {} ms", ctx.channel(), TrustedProxies.clientAddressOf(ctx.channel()),
+                what, limit.toMillis());
         ctx.close();
     }
 

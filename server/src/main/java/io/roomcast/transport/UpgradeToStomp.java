@@ -9,6 +9,7 @@ import io.netty.handler.codec.http.websocketx.WebSocketFrameDecoder;
 import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler;
 import io.netty.handler.flow.FlowControlHandler;
 import io.roomcast.delivery.Outbound;
+import io.roomcast.limits.TrustedProxies;
 import io.roomcast.session.StompContext;
 import io.roomcast.session.StompSessionHandler;
 import io.roomcast.stomp.StompDecoder;
@@ -70,7 +71,7 @@ final class UpgradeToStomp extends ChannelInboundHandlerAdapter {
         // Holds decoded frames while the session has stopped reading (its outbound is past its budget), so that
         // the requests already read are not answered into a queue the client isn't reading.
         p.addLast("stomp-flow", new FlowControlHandler());
-        p.addLast("session", new StompSessionHandler(stomp, ctx.channel().attr(ConnectionGate.CLIENT_ADDRESS).get(),
+        p.addLast("session", new StompSessionHandler(stomp, ctx.channel().attr(TrustedProxies.CLIENT_ADDRESS).get(),
                 forTheConnectProxy(handshake)));
         ctx.channel().config().setRecvByteBufAllocator(new AdaptiveRecvByteBufAllocator());
         p.remove(this);

@@ -99,13 +99,59 @@ class HttpApiTest {
         assertError(node.api("POST", "/api/broadcast", "{}"), 400, "invalid-request");
         assertError(node.api("POST", "/api/broadcast", "{\"data\":null}"), 400, "invalid-request");
         assertError(node.api("POST", "/api/users/u/messages", "{\"data\":\"\"}"), 400, "invalid-request");
-        assertError(node.api("POST", "/api/broadcast", "{\"data\":\"x\",\"headers\":{\"event\":\"fake\"}}"), 400,
-                "invalid-request");
     }
 
     @Test
     void invalidRoomIs400() {
         assertError(node.api("POST", "/api/rooms/bad%20room/messages", "{\"data\":\"x\"}"), 400, "invalid-room");
+    }
+
+    @Test
+    void roomIdsAreHeldToTheSharedRule() {
+        String longest = "r".repeat(64); // --max-room-length's default, the SDK's limit too
+        assertThat(node.api("POST", "/api/rooms/" + longest + "/messages", "{\"data\":\"x\"}").statusCode())
+                .isEqualTo(200);
+        assertError(node.api("POST", "/api/rooms/" + longest + "r/messages", "{\"data\":\"x\"}"), 400,
+                "invalid-room");
+        assertError(node.api("GET", "/api/rooms/-starts-badly/presence", null), 400, "invalid-room");
+    }
+
+    @Test
+    void userIdsAreCheckedOnEveryUserRoute() {
+        String longest = "u".repeat(128);
+        assertThat(node.api("POST", "/api/users/" + longest + "/messages", "{\"data\":\"x\"}").statusCode())
+                .isEqualTo(200);
+        assertError(node.api("POST", "/api/users/" + longest + "u/messages", "{\"data\":\"x\"}"), 400,
+                "invalid-user");
+        assertError(node.api("POST", "/api/users/%01bell/messages", "{\"data\":\"x\"}"), 400, "invalid-user");
+        assertError(node.api("POST", "/api/users/%20/messages", "{\"data\":\"x\"}"), 400, "invalid-user");
+        assertError(node.api("DELETE", "/api/users/" + longest + "u/sessions", null), 400, "invalid-user");
+        assertError(node.api("POST", "/api/broadcast", "{\"data\":\"x\",\"from\":\"" + longest + "u\"}"), 400,
+                "invalid-user");
+    }
+
+    /**
+     * Each name that reads as one the node sets, however it is spelled, is refused naming it; a room member
+     * never sees one. The fence: a good message published after the refusals is the member's next frame.
+     */
+    @Test
+    void reservedHeadersAreRefusedNamingThemAndNeverDelivered() {
+        try (SpringStomp bob = SpringStomp.connect(node, "bob")) {
+            bob.subscribe("room", "/topic/room.spoofed");
+            bob.nextEvent("room", "join");
+            for (String name : java.util.List.of("user", " user", "user ", "USER", "From", "receipt-id", "message",
+                    "session", "node", "user-name", "error", "event", "position", "subscription", "message-id",
+                    "content-type", "ack", "recovered")) {
+                HttpResponse<String> r = node.api("POST", "/api/rooms/spoofed/messages",
+                        "{\"data\":\"spoof\",\"headers\":{\"" + name + "\":\"mallory\"}}");
+                assertError(r, 400, "reserved-header");
+                assertThat(r.body()).as(name).contains("header '" + name + "' is reserved");
+            }
+            node.api("POST", "/api/rooms/spoofed/messages", "{\"data\":\"fence\",\"headers\":{\"x-user\":\"ok\"}}");
+            SpringStomp.Received fence = bob.assertNextIs("room", "fence");
+            assertThat(fence.header("x-user")).isEqualTo("ok");
+            assertThat(fence.header("user")).isNull();
+        }
     }
 
     @Test
@@ -129,7 +175,7 @@ class HttpApiTest {
     @Test
     void tooLargeBodyIs413() {
         String big = "{\"data\":\"" + "x".repeat(5000) + "\"}";
-        assertError(node.api("POST", "/api/broadcast", big), 413, "payload-too-large");
+        assertError(node.api("POST", "/api/broadcast", big), 413, "too-large");
         // the node is still fine
         assertThat(node.api("GET", "/api/nodes", null).statusCode()).isEqualTo(200);
     }

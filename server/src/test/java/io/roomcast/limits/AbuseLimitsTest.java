@@ -1,5 +1,6 @@
 package io.roomcast.limits;
 
+import io.roomcast.config.Settings;
 import io.roomcast.testing.RawStomp;
 import io.roomcast.testing.Reliability;
 import io.roomcast.testing.TestNode;
@@ -22,8 +23,9 @@ import static org.assertj.core.api.Assertions.fail;
 
 /**
  * Each abuse limit triggers with its reason, and a benign client beside the abuse keeps its latency.
- * Addresses other than 127.0.0.1 come from X-Forwarded-For, which the node honours from loopback (a trusted
- * proxy by default), so that each test has its own client address.
+ * Addresses other than 127.0.0.1 come from X-Forwarded-For, which this node honours from loopback because it
+ * names loopback in {@code --trusted-proxies} (as a node behind a local nginx would), so that each test has
+ * its own client address. By default no proxy is trusted, and the last test pins that.
  */
 class AbuseLimitsTest {
     static TestNode node;
@@ -39,6 +41,7 @@ class AbuseLimitsTest {
             s.maxRoomsPerUser = 2;
             s.maxRefusalRate = 1;
             s.maxRefusalBurst = 10;
+            s.trustedProxies = "127.0.0.1/32";
         });
     }
 
@@ -56,10 +59,14 @@ class AbuseLimitsTest {
 
     /** The upgrade's refusal: status and JSON body. */
     private static String refusal(String address, Map<String, String> headers) {
+        return refusal(node, address, headers);
+    }
+
+    private static String refusal(TestNode to, String address, Map<String, String> headers) {
         try {
             Map<String, String> all = new java.util.HashMap<>(headers);
             all.put("X-Forwarded-For", address);
-            RawStomp.openWith(node.wsUrl(), all).close();
+            RawStomp.openWith(to.wsUrl(), all).close();
         } catch (ExecutionException e) {
             if (e.getCause() instanceof WebSocketHandshakeException h) {
                 return h.getResponse().statusCode() + " " + h.getResponse().body();
@@ -210,6 +217,33 @@ class AbuseLimitsTest {
         Reliability.record("Abuse limits", "a 3rd connection to a node with --max-connections 2",
                 "HTTP 503 connections (\"this node is full\") before the upgrade", "the 2 open connections stay",
                 "nothing", "AbuseLimitsTest");
+    }
+
+    /**
+     * With the default {@code --trusted-proxies} (none), a loopback client's X-Forwarded-For is ignored: its
+     * connections count against 127.0.0.1, whatever address each one claims. Were the header believed, each
+     * claimed address would have a limit of its own and the third connection would be accepted.
+     */
+    @Test
+    void byDefaultNoProxyIsTrustedSoForwardedForIsIgnored() throws Exception {
+        List<RawStomp> open = new ArrayList<>();
+        try (TestNode plain = TestNode.start(s -> s.maxConnectionsPerIp = 2)) {
+            for (String claimed : List.of("203.0.113.50", "203.0.113.51")) {
+                RawStomp raw = RawStomp.openWith(plain.wsUrl(), Map.of("X-Forwarded-For", claimed));
+                open.add(raw);
+                raw.send("CONNECT\naccept-version:1.2\nhost:x\nlogin:claims-" + claimed + "\n\n\0");
+                assertThat(raw.next()).startsWith("CONNECTED\n");
+            }
+            assertThat(refusal(plain, "203.0.113.52", Map.of())).startsWith("429").contains("connections-per-ip")
+                    .contains("too many connections from 127.0.0.1");
+            assertThat(Settings.defaults().trustedProxies).as("the default").isEmpty();
+        } finally {
+            open.forEach(RawStomp::close);
+        }
+        Reliability.record("Abuse limits", "connections from loopback, each claiming another address in"
+                + " X-Forwarded-For, with the default --trusted-proxies (none)", "the header is ignored: the 3rd"
+                + " connection gets HTTP 429 connections-per-ip for 127.0.0.1", "nothing", "nothing",
+                "AbuseLimitsTest");
     }
 
     /**

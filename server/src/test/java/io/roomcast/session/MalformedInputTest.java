@@ -9,6 +9,8 @@ import io.roomcast.testing.TestNode;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -94,7 +96,9 @@ class MalformedInputTest {
     @Test
     void sendBeforeConnectIsAProtocolError() {
         try (RawStomp raw = RawStomp.open(node)) {
-            expectErrorAndClose("SEND before CONNECT", raw, "SEND\ndestination:/app/room.calm\n\nhi\0", "expected CONNECT");
+            String error = expectErrorAndClose("SEND before CONNECT", raw, "SEND\ndestination:/app/room.calm\n\nhi\0",
+                    "expected CONNECT");
+            assertThat(header(error, "error")).isEqualTo("bad-request");
         }
     }
 
@@ -104,6 +108,7 @@ class MalformedInputTest {
             String error = expectErrorAndClose("a body over --max-body-bytes (content-length 5000)", raw, "SEND\ndestination:/app/room.calm\ncontent-length:5000\n\n"
                     + "x".repeat(5000) + "\0", "exceeds the limit of 4096");
             assertThat(body(error)).contains("4096");
+            assertThat(header(error, "error")).isEqualTo("too-large");
         }
     }
 
@@ -111,6 +116,43 @@ class MalformedInputTest {
     void oversizeFrameWithoutContentLengthIsAProtocolError() {
         try (RawStomp raw = connected("big2")) {
             expectErrorAndClose("a frame over --max-frame-bytes without content-length", raw, "SEND\ndestination:/app/room.calm\n\n" + "y".repeat(9000), "exceeds");
+        }
+    }
+
+    /**
+     * 12 KB of headers, each line within --max-header-length (4096) and their number within --max-headers (16),
+     * so that only --max-frame-bytes (8192) can refuse the frame: sent in one WebSocket message, or in two
+     * continuation frames of which each holds less than the limit. From a member of the room, so that a frame
+     * let through would be fanned out: the bystander's next message (the fence in bystanderStillChats) would be
+     * it.
+     */
+    @ParameterizedTest(name = "whole: {0}")
+    @ValueSource(booleans = {true, false})
+    void aHeaderBlockOverTheFrameLimitIsRefusedHoweverItArrives(boolean whole) {
+        try (RawStomp raw = connected("bulky")) {
+            raw.send("SUBSCRIBE\nid:r\ndestination:/topic/room.calm\nreceipt:in\n\n\0");
+            assertThat(header(raw.next("RECEIPT"), "receipt-id")).isEqualTo("in");
+            StringBuilder frame = new StringBuilder("SEND\ndestination:/app/room.calm\n");
+            for (int i = 0; i < 3; i++) {
+                frame.append("x-pad").append(i).append(':').append("p".repeat(4000)).append('\n');
+            }
+            String f = frame.append("\nbulky\0").toString();
+            if (whole) {
+                raw.send(f);
+            } else {
+                raw.sendFragmented(f.substring(0, 6000), f.substring(6000));
+            }
+            String error = raw.next("ERROR");
+            assertThat(header(error, "error")).isEqualTo("too-large");
+            assertThat(header(error, "message")).contains("maximum frame size of 8192");
+            int code = raw.awaitClose();
+            assertThat(code).isIn(1002, 1008);
+            bystanderStillChats();
+            Reliability.record("Malformed input", "12 KB of headers (each line and their count within the limits)"
+                    + " over --max-frame-bytes 8192, " + (whole ? "in one WebSocket message" : "in two continuation"
+                    + " frames"), "ERROR error:too-large (\"" + header(error, "message") + "\"); WebSocket close "
+                    + code, "a bystander in the same room kept chatting and never got the frame",
+                    "nothing: the frame was refused before anything was published", "MalformedInputTest");
         }
     }
 
@@ -135,7 +177,9 @@ class MalformedInputTest {
     @Test
     void missingTokenIsRefused() {
         try (RawStomp raw = RawStomp.open(node)) {
-            expectErrorAndClose("CONNECT without a token (jwt mode)", raw, "CONNECT\naccept-version:1.2\nhost:x\n\n\0", "missing token");
+            String error = expectErrorAndClose("CONNECT without a token (jwt mode)", raw,
+                    "CONNECT\naccept-version:1.2\nhost:x\n\n\0", "missing token");
+            assertThat(header(error, "error")).isEqualTo("unauthorized");
         }
     }
 

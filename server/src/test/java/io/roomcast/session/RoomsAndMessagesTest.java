@@ -1,5 +1,6 @@
 package io.roomcast.session;
 
+import io.roomcast.testing.RawStomp;
 import io.roomcast.testing.SpringStomp;
 import io.roomcast.testing.SpringStomp.Received;
 import io.roomcast.testing.TestNode;
@@ -115,6 +116,68 @@ class RoomsAndMessagesTest {
                     .isEqualTo(200);
             assertThat(elsewhere.assertNextIs("me", "fence").event()).isEqualTo("direct");
             inRoom.assertNextIs("me", "fence");
+        }
+    }
+
+    /**
+     * A member tries to pass for another user (or for the node) with headers that read, to stompjs and to
+     * applications that fold case, as ones the node sets. Each SEND is refused with {@code reserved-header}
+     * naming the header and its receipt; nothing is published. The fence: the spoofer's next, plain, message is
+     * the other member's next message.
+     */
+    @Test
+    void headersThatPassForTheNodesOwnAreRefusedAndNeverDelivered() {
+        List<String> spoofs = List.of("user:alice", "user :alice", " user:alice", "USER:alice", "From:alice",
+                "\tuser:alice", "receipt-id:r-1", "message:hi", "session:s-1", "node:other", "user-name:alice",
+                "error:none", "event:join", "position:0-0-0", "subscription:sub-1", "message-id:1", "room:other",
+                "content-type :text/html", "recovered:true", "ack:1");
+        try (RawStomp mallory = RawStomp.connect(node, "mallory");
+             SpringStomp bob = SpringStomp.connect(node, "bob")) {
+            bob.subscribe("room", "/topic/room.masks");
+            mallory.send("SUBSCRIBE\nid:e\ndestination:/user/queue/errors\n\n\0");
+            mallory.send("SUBSCRIBE\nid:r\ndestination:/topic/room.masks\nreceipt:in\n\n\0");
+            assertThat(RawStomp.header(mallory.next("RECEIPT"), "receipt-id")).isEqualTo("in");
+            bob.nextEvent("room", "join"); // bob's own
+            assertThat(bob.nextEvent("room", "join").header("user")).isEqualTo("mallory");
+            for (int i = 0; i < spoofs.size(); i++) {
+                mallory.send("SEND\ndestination:/app/room.masks\nreceipt:s" + i + "\n" + spoofs.get(i)
+                        + "\n\nspoof\0");
+                String refusal;
+                do {
+                    refusal = mallory.next("MESSAGE"); // her own room's events may come first
+                } while (!"error".equals(RawStomp.header(refusal, "event")));
+                String name = spoofs.get(i).substring(0, spoofs.get(i).indexOf(':'));
+                assertThat(RawStomp.header(refusal, "error")).as(spoofs.get(i)).isEqualTo("reserved-header");
+                assertThat(RawStomp.header(refusal, "receipt-id")).isEqualTo("s" + i);
+                assertThat(RawStomp.body(refusal)).contains("header '" + name.replace('\t', '?') + "' is reserved");
+            }
+            mallory.send("SEND\ndestination:/app/room.masks\nwhisper-to:nobody\n\nplain\0");
+            Received fence = bob.assertNextIs("room", "plain");
+            assertThat(fence.header("from")).isEqualTo("mallory");
+            assertThat(fence.header("whisper-to")).isEqualTo("nobody");
+            assertThat(fence.header("user")).isNull();
+            assertThat(mallory.isClosed()).isFalse();
+        }
+    }
+
+    @Test
+    void aWhispersOwnHeadersAreConsumedAndASpoofedOneIsRefused() {
+        try (SpringStomp alice = SpringStomp.connect(node, "alice");
+             SpringStomp bob = SpringStomp.connect(node, "bob")) {
+            alice.subscribe("errors", "/user/queue/errors");
+            for (SpringStomp u : List.of(alice, bob)) {
+                u.subscribe("me", "/user/queue/messages");
+                u.subscribe("room", "/topic/room.murmur");
+            }
+            alice.sendNoReceipt("/app/whisper", "spoof", "room", "murmur", "to", "bob", "user", "carol");
+            Received refusal = alice.next("errors");
+            assertThat(refusal.header("error")).isEqualTo("reserved-header");
+            assertThat(refusal.body()).contains("header 'user' is reserved");
+            alice.send("/app/whisper", "psst", "room", "murmur", "to", "bob");
+            Received w = bob.assertNextIs("me", "psst"); // the fence: the refused whisper never came first
+            assertThat(w.header("from")).isEqualTo("alice");
+            assertThat(w.header("to")).isNull(); // consumed, not passed on
+            assertThat(w.header("user")).isNull();
         }
     }
 

@@ -3,10 +3,12 @@ package io.roomcast.stomp;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
+import io.roomcast.refusal.Refusal.Code;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.util.stream.Stream;
 
@@ -144,6 +146,77 @@ class StompDecoderTest {
     void headersThatNeverEndFailAtTheFrameLimit() {
         StompFrame f = feed("SEND\n" + "x:y\n".repeat(300)).get(0);
         assertThat(f.failure()).contains("maximum frame size of 1024");
+    }
+
+    /**
+     * A frame of {@code total} bytes (command, headers, blank line, {@code bodyLength} body bytes and NUL) whose
+     * header lines each stay within this decoder's 8 headers of 128 characters, so that only the frame-size
+     * limit (1024) can refuse it.
+     */
+    private static String frameOf(int total, int bodyLength) {
+        StringBuilder headers = new StringBuilder();
+        int lines = total - "SEND\n".length() - "\n".length() - bodyLength - 1;
+        for (int i = 0; lines > 0; i++) {
+            int line = Math.min(lines, 120); // with its '\n'
+            assertThat(line).as("a header line needs room for a name and a colon").isGreaterThanOrEqualTo(4);
+            headers.append('h').append(i).append(':').append("v".repeat(line - 4)).append('\n');
+            lines -= line;
+        }
+        String frame = "SEND\n" + headers + "\n" + "b".repeat(bodyLength) + "\0";
+        assertThat(frame.getBytes(StandardCharsets.UTF_8)).hasSize(total);
+        return frame;
+    }
+
+    /** Feeds {@code frame} whole, or one byte per write (as a client trickling it in would). */
+    private List<StompFrame> feed(String frame, boolean whole) {
+        return whole ? feed(frame) : feed(frame.chars().mapToObj(c -> String.valueOf((char) c)).toArray(String[]::new));
+    }
+
+    @ParameterizedTest(name = "whole: {0}")
+    @ValueSource(booleans = {true, false})
+    void aHeaderBlockOverTheFrameLimitFailsHoweverItArrives(boolean whole) {
+        String frame = frameOf(1030, 0); // 8 header lines of at most 120 characters: only the frame is too big
+        List<StompFrame> frames = feed(frame, whole);
+        assertThat(frames).hasSize(1);
+        assertThat(frames.get(0).failure()).contains("maximum frame size of 1024");
+        assertThat(frames.get(0).failureCode()).isEqualTo(Code.TOO_LARGE);
+    }
+
+    @ParameterizedTest(name = "whole: {0}")
+    @ValueSource(booleans = {true, false})
+    void headersAndABodyWithinTheirLimitsButOverTheFrameLimitTogetherFail(boolean whole) {
+        List<StompFrame> frames = feed(frameOf(1025, 500), whole);
+        assertThat(frames).hasSize(1);
+        assertThat(frames.get(0).failure()).contains("maximum frame size of 1024");
+        assertThat(frames.get(0).failureCode()).isEqualTo(Code.TOO_LARGE);
+    }
+
+    @ParameterizedTest(name = "whole: {0}")
+    @ValueSource(booleans = {true, false})
+    void aFrameOfExactlyTheLimitIsDecoded(boolean whole) {
+        List<StompFrame> frames = feed(frameOf(1024, 500), whole);
+        assertThat(frames).hasSize(1);
+        assertThat(frames.get(0).isFailed()).as(frames.get(0).toString()).isFalse();
+        assertThat(frames.get(0).body()).hasSize(500);
+    }
+
+    @Test
+    void aSizedFrameOverTheFrameLimitFails() {
+        String frame = frameOf(1025, 500);
+        String sized = frame.replaceFirst("\n\n", "\ncontent-length:500\n\n");
+        StompFrame f = feed(sized).get(0);
+        assertThat(f.failure()).contains("maximum frame size of 1024");
+        assertThat(f.failureCode()).isEqualTo(Code.TOO_LARGE);
+    }
+
+    @Test
+    void aMalformedFrameIsABadRequest() {
+        assertThat(feed("HELLO\n\n\0").get(0).failureCode()).isEqualTo(Code.BAD_REQUEST);
+    }
+
+    @Test
+    void tooManyHeadersIsTooLarge() {
+        assertThat(feed("SEND\n" + "h:1\n".repeat(9) + "\n\0").get(0).failureCode()).isEqualTo(Code.TOO_LARGE);
     }
 
     @Test

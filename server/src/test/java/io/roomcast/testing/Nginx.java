@@ -17,6 +17,12 @@ import static org.awaitility.Awaitility.await;
  * upstream servers, the listen port and (when asked) the WebSocket read timeout are replaced.
  */
 public final class Nginx implements AutoCloseable {
+    /**
+     * The {@code --trusted-proxies} of a node behind this nginx, as the README's "Behind nginx" asks: nginx's
+     * own address (it connects to the nodes from loopback), so that the nodes believe its X-Forwarded-For.
+     */
+    public static final String TRUSTED_PROXIES = "127.0.0.1/32";
+
     private final Process process;
     private final int port;
     private final Path dir;

@@ -25,8 +25,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * node quiet, then as long again beside three abusers run from this process: a SEND flood that reconnects from
  * a new address whenever the node closes it, a connection flood from one address, and upgrades with a foreign
  * {@code Origin}. The node runs with {@code AbuseLimitsTest}'s limits (see {@code Targets.ABUSE_LIMITS}); each
- * client's address is its {@code X-Forwarded-For}, which the node believes from loopback. This is the
- * measurement that test's last case made, with a timed assertion, moved where timing belongs.
+ * client's address is its {@code X-Forwarded-For}, which the node believes from loopback (those limits name
+ * {@code --trusted-proxies 127.0.0.1/32}). This is the measurement that test's last case made, with a timed
+ * assertion, moved where timing belongs.
  *
  * <p>The benign client sends one message at a time, 210 ms after the last came back (under 5 a second, inside
  * its own send limit). Before the quiet phase, one unmeasured warm-up round runs both (the abusers and the

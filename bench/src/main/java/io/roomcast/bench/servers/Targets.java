@@ -30,7 +30,9 @@ public final class Targets {
      */
     public static final List<String> ABUSE_LIMITS = List.of("--max-send-rate", "5", "--max-send-burst", "10",
             "--max-connections-per-ip", "3", "--max-connect-rate-per-ip", "1", "--max-connect-burst-per-ip", "5",
-            "--max-rooms-per-user", "2");
+            "--max-rooms-per-user", "2",
+            // The clients' addresses are their X-Forwarded-For: the node must trust this machine to believe it.
+            "--trusted-proxies", "127.0.0.1/32");
     private static final String API_KEY = "bench-api-key-0123456789";
     /**
      * The limits of every other scenario. The generator is one client machine with a few source addresses, and
