@@ -42,13 +42,14 @@ async function inbox(client, destination, headers = {}) {
   const waiters = [];
   const receipt = 'r-' + Math.random().toString(36).slice(2);
   const subscribed = new Promise((resolve) => client.watchForReceipt(receipt, resolve));
-  client.subscribe(destination, (m) => {
+  const sub = client.subscribe(destination, (m) => {
     messages.push(m);
     waiters.splice(0).forEach((w) => w());
   }, { ...headers, receipt });
   await subscribed;
   return {
     messages,
+    sub,
     async waitFor(pred, what) {
       for (let i = 0; i < 200; i++) {
         const found = messages.find(pred);
@@ -88,6 +89,7 @@ check(refused.body.includes('nobody'), 'a whisper to someone outside the room is
 
 // Resume: bob unsubscribes, alice posts twice, bob resubscribes with since and gets exactly those two.
 const last = got.headers.position;
+bobRoom.sub.unsubscribe(); // one subscription per destination on a connection
 const resumed = await inbox(bob.client, '/topic/room.' + room, { since: last, id: 'resume-1' });
 const recovery = await resumed.waitFor((m) => m.headers.event === 'recovery', 'the recovery event');
 check(recovery.headers.recovered === 'true', 'resume from a recent position is recovered');

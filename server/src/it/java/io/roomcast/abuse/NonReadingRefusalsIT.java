@@ -31,7 +31,10 @@ class NonReadingRefusalsIT {
     @Timeout(value = 150, unit = TimeUnit.SECONDS)
     void aClientThatProvokesRefusalsAndNeverReadsIsClosedAndCostsNobodyAMessage() throws Exception {
         try (NodeProcess node = Abuse.start("abuse-refusals", "--outbound-queue-bytes", Integer.toString(BUDGET),
-                "--slow-consumer-grace", "2s");
+                "--slow-consumer-grace", "2s",
+                // The refusal budget would close this client after 50 refusals, long before its queue fills:
+                // off, so that what is tested here is the outbound budget (CommandLimitsTest has the other).
+                "--max-refusal-rate", "0", "--max-subscribe-rate", "0");
              NodeWatch watch = NodeWatch.of(node, null)
                      .track("direct", t -> NodeWatch.metric(t, "jvm_buffer_memory_used_bytes", "id=\"direct\""))
                      .track("queue", t -> NodeWatch.metric(t, "roomcast_outbound_queue"))

@@ -35,7 +35,10 @@ class NonReadingReplaysIT {
     @Timeout(value = 150, unit = TimeUnit.SECONDS)
     void replaysAskedForByAClientThatNeverReadsStayWithinItsBudget() throws Exception {
         try (NodeProcess node = Abuse.start("abuse-replays", "--outbound-queue-bytes", Integer.toString(BUDGET),
-                "--slow-consumer-grace", "2s");
+                "--slow-consumer-grace", "2s",
+                // The subscribe rate and the refusal budget would stop this client before its replays fill its
+                // queue: off, so that what is tested here is the outbound budget.
+                "--max-refusal-rate", "0", "--max-subscribe-rate", "0");
              NodeWatch watch = NodeWatch.of(node, null)
                      .track("direct", t -> NodeWatch.metric(t, "jvm_buffer_memory_used_bytes", "id=\"direct\""))
                      .track("queue", t -> NodeWatch.metric(t, "roomcast_outbound_queue"))

@@ -25,7 +25,7 @@ class DemoPageIT {
     void inJwtModeThePageSignsInWithAPastedTokenAndExplainsARefusedOne() throws Exception {
         String secret = "a-secret-of-at-least-32-bytes-for-hs256!";
         Process tokenCommand = new ProcessBuilder("java", "-jar", System.getProperty("roomcast.jar"), "token",
-                "--user", "dana", "--jwt-secret", secret).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+                "--user", "dana", "--rooms", "lobby,team-*", "--jwt-secret", secret).redirectError(ProcessBuilder.Redirect.DISCARD).start();
         String token = new String(tokenCommand.getInputStream().readAllBytes()).trim();
         assertThat(tokenCommand.waitFor()).as(token).isZero();
         try (NodeProcess node = NodeProcess.startEmbedded("demo-jwt", "--auth", "jwt", "--jwt-secret", secret)) {
