@@ -435,9 +435,10 @@ public final class Settings {
     }
 
     private void validateAccess() {
-        if (roomAccess() == RoomAccessMode.grants && auth != AuthMode.jwt && !hasJwtKeys()) {
-            throw new ConfigException("--room-access grants: needs tokens to read grants from (--auth jwt, or JWT keys"
-                    + " for room tokens: --jwt-secret, --jwt-public-key or --jwt-jwks)");
+        // The connect proxy's answers carry grants ('rooms') as a token's claim does.
+        if (roomAccess() == RoomAccessMode.grants && auth == AuthMode.insecure && !hasJwtKeys()) {
+            throw new ConfigException("--room-access grants: needs grants to read (--auth jwt or --auth proxy, or JWT"
+                    + " keys for room tokens: --jwt-secret, --jwt-public-key or --jwt-jwks)");
         }
         if (roomAccess() == RoomAccessMode.proxy && joinProxy == null) {
             throw new ConfigException("--room-access proxy: needs --join-proxy URL (the backend that decides joins)");

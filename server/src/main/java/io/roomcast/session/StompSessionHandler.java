@@ -473,9 +473,7 @@ public final class StompSessionHandler extends ChannelInboundHandlerAdapter {
                     + " a second (--max-presence-rate)", receipt);
             return;
         }
-        if (node.joinRules().checksCapabilities() && session.inRoom(room) && !session.may(Capability.PRESENCE, room)) {
-            throw forbidden(Capability.PRESENCE, room);
-        }
+        require(Capability.PRESENCE, room);
         if (!node.presence().contains(room, session.user())) {
             throw new Refusal(Code.NOT_A_MEMBER, "you are not in room '" + room + "': SUBSCRIBE to "
                     + Destination.ROOM_TOPIC_PREFIX + room + " before asking who is in it");

@@ -1,10 +1,15 @@
 package io.roomcast.config;
 
+import io.roomcast.access.Capability;
+import io.roomcast.access.JoinDecision;
 import io.roomcast.auth.AuthenticationException;
 import io.roomcast.auth.JwtAuthenticator;
 import io.roomcast.auth.JwtKeys;
+import io.roomcast.auth.Principal;
 import io.roomcast.cli.Main;
 import io.roomcast.cli.RoomcastCommand;
+import io.roomcast.config.Settings.RoomAccessMode;
+import io.roomcast.session.JoinRules;
 import io.roomcast.stomp.StompHeaders;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -12,6 +17,7 @@ import picocli.CommandLine;
 
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyPair;
@@ -102,6 +108,16 @@ class SettingsTest {
     }
 
     @Test
+    void roomGrantsNeedSomethingToReadThemFromAndTheConnectProxyIsOne() {
+        assertThatThrownBy(() -> parse(Map.of(), "--room-access", "grants").validate())
+                .isInstanceOf(ConfigException.class).hasMessageStartingWith("--room-access grants: needs grants");
+        Settings proxied = parse(Map.of(), "--auth", "proxy", "--connect-proxy", "http://127.0.0.1:9/connect",
+                "--room-access", "grants", "--api-key", "k".repeat(16));
+        proxied.validate();
+        assertThat(proxied.roomAccess()).isEqualTo(RoomAccessMode.grants);
+    }
+
+    @Test
     void insecureModeOnAPublicAddressWarns() {
         Settings s = parse(Map.of(), "--host", "0.0.0.0");
         assertThat(s.validate()).anyMatch(w -> w.contains("--auth insecure with --host 0.0.0.0"));
@@ -117,6 +133,71 @@ class SettingsTest {
         String token = r[1].trim();
         assertThat(new JwtAuthenticator(JwtKeys.of(secret, null, null), JwtAuthenticator.Rules.DEFAULT)
                 .authenticate(new StompHeaders().add("passcode", token)).user()).isEqualTo("uma");
+    }
+
+    @Test
+    void tokenCommandsRoomsGrantTheConnectionThoseRooms() throws Exception {
+        String secret = "a-secret-that-is-at-least-32-bytes-long";
+        String token = token("--user", "uma", "--jwt-secret", secret, "--rooms", "lobby,team-7-*");
+        JwtAuthenticator jwt = new JwtAuthenticator(JwtKeys.of(secret, null, null), JwtAuthenticator.Rules.DEFAULT);
+        JoinRules grants = new JoinRules(RoomAccessMode.grants, jwt, null, "node-1");
+        Principal uma = jwt.principal(token);
+
+        assertThat(join(grants, uma, "lobby", null).can()).isEqualTo(Capability.MEMBER);
+        assertThat(join(grants, uma, "team-7-a", null).can()).isEqualTo(Capability.MEMBER);
+        assertThat(join(grants, uma, "attic", null).allowed()).isFalse();
+    }
+
+    @Test
+    void tokenCommandsRoomTokenGrantsItsRoomWithWhatCanSays() throws Exception {
+        String secret = "a-secret-that-is-at-least-32-bytes-long";
+        JwtAuthenticator jwt = new JwtAuthenticator(JwtKeys.of(secret, null, null), JwtAuthenticator.Rules.DEFAULT);
+        JoinRules grants = new JoinRules(RoomAccessMode.grants, jwt, null, "node-1");
+        Principal uma = jwt.principal(token("--user", "uma", "--jwt-secret", secret)); // no rooms of its own
+        String stage = token("--user", "uma", "--jwt-secret", secret, "--room", "stage", "--can", "join,post",
+                "--ttl", "5m");
+
+        JoinDecision onStage = join(grants, uma, "stage", stage);
+        assertThat(onStage.allowed()).isTrue();
+        assertThat(onStage.can()).containsExactlyInAnyOrder(Capability.JOIN, Capability.POST);
+        assertThat(join(grants, uma, "wings", stage).reason()).contains("room token is for room 'stage', not 'wings'");
+        assertThat(join(grants, uma, "stage", token("--user", "uma", "--jwt-secret", secret, "--room", "stage"))
+                .can()).as("without --can").isEqualTo(Capability.MEMBER);
+        assertThat(jwt.principal(stage).grants().isEmpty()).as("a room token grants the connection nothing")
+                .isTrue();
+    }
+
+    @Test
+    void tokenCommandsKidIssuerAndAudienceMakeATokenANodeWithThoseRulesAccepts() throws Exception {
+        String secret = "the-2026-key-in-the-key-set-0123456789";
+        Path jwks = dir.resolve("jwks.json");
+        Files.writeString(jwks, "{\"keys\": [{\"kty\": \"oct\", \"kid\": \"k-2026\", \"k\": \""
+                + Base64.getUrlEncoder().withoutPadding().encodeToString(secret.getBytes(StandardCharsets.UTF_8))
+                + "\"}]}");
+        JwtAuthenticator strict = new JwtAuthenticator(JwtKeys.of(null, null, jwks),
+                new JwtAuthenticator.Rules(true, "https://auth.example", "roomcast"));
+
+        String token = token("--user", "uma", "--jwt-secret", secret, "--kid", "k-2026", "--issuer",
+                "https://auth.example", "--audience", "roomcast");
+        assertThat(strict.principal(token).user()).isEqualTo("uma");
+        assertThatThrownBy(() -> strict.principal(token("--user", "uma", "--jwt-secret", secret, "--issuer",
+                "https://auth.example", "--audience", "roomcast"))).hasMessageContaining("without a 'kid'");
+        assertThatThrownBy(() -> strict.principal(token("--user", "uma", "--jwt-secret", secret, "--kid", "k-2026",
+                "--audience", "roomcast"))).hasMessageContaining("--jwt-issuer");
+    }
+
+    /** Runs {@code roomcast token} with {@code args}; @return the token it printed */
+    private static String token(String... args) {
+        String[] all = new String[args.length + 1];
+        all[0] = "token";
+        System.arraycopy(args, 0, all, 1, args.length);
+        String[] r = run(Map.of(), all);
+        assertThat(r[0]).as(r[2]).isEqualTo("0");
+        return r[1].trim();
+    }
+
+    private static JoinDecision join(JoinRules rules, Principal who, String room, String roomToken) {
+        return rules.decide(who, room, roomToken, Map.of()).join();
     }
 
     @Test

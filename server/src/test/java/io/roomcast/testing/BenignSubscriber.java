@@ -42,7 +42,7 @@ public final class BenignSubscriber implements AutoCloseable {
     public record Got(String body, String position, long atNanos) {
     }
 
-    private final NodeProcess node;
+    private final int port;
     private final String room;
     private final InetAddress publisherAddress;
     private final Duration publishTimeout;
@@ -55,14 +55,15 @@ public final class BenignSubscriber implements AutoCloseable {
     private final CompletableFuture<Got> fenceSeen = new CompletableFuture<>();
     private RawHttp http;
 
-    private BenignSubscriber(NodeProcess node, String room, InetAddress publisherAddress, Duration publishTimeout) {
-        this.node = node;
+    private BenignSubscriber(int port, String wsUrl, String room, InetAddress publisherAddress,
+                             Duration publishTimeout) {
+        this.port = port;
         this.room = room;
         this.publisherAddress = publisherAddress;
         this.publishTimeout = publishTimeout;
         StompHeaders connect = new StompHeaders();
         connect.setLogin("benign-" + room);
-        this.stomp = SpringStomp.connect(node.wsUrl(), connect, new long[] {0, 0});
+        this.stomp = SpringStomp.connect(wsUrl, connect, new long[] {0, 0});
         subscribe();
         this.publisher = new Thread(this::publishLoop, "benign-publisher-" + room);
         this.publisher.setDaemon(true);
@@ -76,13 +77,20 @@ public final class BenignSubscriber implements AutoCloseable {
      */
     public static BenignSubscriber start(NodeProcess node, String room, InetAddress publisherAddress,
                                          Duration publishTimeout) {
-        BenignSubscriber b = new BenignSubscriber(node, room, publisherAddress, publishTimeout);
+        BenignSubscriber b = new BenignSubscriber(node.port(), node.wsUrl(), room, publisherAddress, publishTimeout);
         b.publisher.start();
         return b;
     }
 
     public static BenignSubscriber start(NodeProcess node, String room) {
         return start(node, room, null, Duration.ofSeconds(5));
+    }
+
+    /** The same bystander on an in-process node (its API key is the same). */
+    public static BenignSubscriber start(TestNode node, String room) {
+        BenignSubscriber b = new BenignSubscriber(node.port(), node.wsUrl(), room, null, Duration.ofSeconds(5));
+        b.publisher.start();
+        return b;
     }
 
     private void subscribe() {
@@ -144,7 +152,7 @@ public final class BenignSubscriber implements AutoCloseable {
         long t0 = System.nanoTime();
         try {
             if (http == null) {
-                http = RawHttp.open(node.port(), publisherAddress, publishTimeout);
+                http = RawHttp.open(port, publisherAddress, publishTimeout);
             }
             RawHttp.Response r = http.request("POST", "/api/rooms/" + room + "/messages",
                     JSON.writeValueAsString(Map.of("data", data)), publishTimeout,
@@ -168,6 +176,11 @@ public final class BenignSubscriber implements AutoCloseable {
             }
             return new Attempt(seq, 0, null, System.nanoTime(), (System.nanoTime() - t0) / 1_000_000, e.toString());
         }
+    }
+
+    /** Publishes tried so far: a test under attack runs its abuse until the bystander has seen enough of it. */
+    public synchronized int attempted() {
+        return attempts.size();
     }
 
     /** Stops the cadence (waits for the publish in flight). */

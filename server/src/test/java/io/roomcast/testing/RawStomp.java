@@ -72,6 +72,42 @@ public final class RawStomp implements AutoCloseable {
         return raw;
     }
 
+    /**
+     * Opens {@code url} and sends CONNECT with {@code token} as its passcode ({@code --auth jwt}).
+     *
+     * @return the open connection and the server's answer to the CONNECT: CONNECTED, or the ERROR that refused it
+     */
+    public static Answered connectWithToken(String url, String token) {
+        RawStomp raw = open(url);
+        raw.send("CONNECT\naccept-version:1.2\nhost:x\npasscode:" + token + "\n\n\0");
+        return new Answered(raw, raw.next());
+    }
+
+    /** A connection and the first frame the server answered on it. */
+    public record Answered(RawStomp connection, String frame) {
+        /** The connection, once its CONNECT was accepted. */
+        public RawStomp connected() {
+            assertThat(frame).as("the answer to CONNECT").startsWith("CONNECTED\n");
+            return connection;
+        }
+    }
+
+    /**
+     * Sends {@code text} unless the connection is closed; @return false when it is closed, or closes while the
+     * text is on its way (a flood's last frames race the server's close)
+     */
+    public boolean trySend(String text) {
+        if (isClosed()) {
+            return false;
+        }
+        try {
+            ws.sendText(text, true).join();
+            return true;
+        } catch (java.util.concurrent.CompletionException | IllegalStateException e) {
+            return false;
+        }
+    }
+
     public String subprotocol() {
         return ws.getSubprotocol();
     }
@@ -105,6 +141,15 @@ public final class RawStomp implements AutoCloseable {
         }
     }
 
+    /** The next frame, waiting up to {@code wait}; null when none came. */
+    public String poll(Duration wait) {
+        try {
+            return frames.poll(wait.toNanos(), TimeUnit.NANOSECONDS);
+        } catch (InterruptedException e) {
+            throw new AssertionError(e);
+        }
+    }
+
     /** The next frame already received, or null: never waits. */
     public String poll() {
         return frames.poll();
@@ -119,6 +164,40 @@ public final class RawStomp implements AutoCloseable {
             }
         }
         throw new AssertionError("no " + command);
+    }
+
+    /**
+     * The next frame that is neither a room's {@code join} or {@code leave} event nor a RECEIPT, skipping those
+     * (at most 1000): for a fence, the next message, whisper, direct message, refusal or ERROR the client got.
+     */
+    public String nextContent() {
+        for (int i = 0; i < 1000; i++) {
+            String f = next();
+            String event = header(f, "event");
+            boolean membership = f.startsWith("MESSAGE\n") && ("join".equals(event) || "leave".equals(event));
+            if (!membership && !f.startsWith("RECEIPT\n")) {
+                return f;
+            }
+        }
+        throw new AssertionError("only joins, leaves and receipts in 1000 frames");
+    }
+
+    /**
+     * The server's answer to the frame that asked for {@code receipt}: its RECEIPT, or the refusal (a MESSAGE with
+     * {@code event:error}) that carries that {@code receipt-id}; other frames are skipped (at most 1000), an ERROR
+     * is returned as it is. What it skips is gone: a refusal is written at once and a RECEIPT once the bus has the
+     * message, so the answers to several frames in flight are read in arrival order instead.
+     */
+    public String answer(String receipt) {
+        for (int i = 0; i < 1000; i++) {
+            String f = next();
+            boolean refusal = f.startsWith("MESSAGE\n") && "error".equals(header(f, "event"));
+            if ((f.startsWith("RECEIPT\n") || refusal) && receipt.equals(header(f, "receipt-id"))
+                    || f.startsWith("ERROR\n")) {
+                return f;
+            }
+        }
+        throw new AssertionError("no answer to receipt " + receipt);
     }
 
     /** Waits for the server to close the WebSocket; returns the close code. */

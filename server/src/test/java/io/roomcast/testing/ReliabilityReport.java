@@ -21,8 +21,9 @@ import java.util.stream.Stream;
  */
 public final class ReliabilityReport {
     /** The order of the tables; categories not listed come after, by name. */
-    static final List<String> ORDER = List.of("Malformed input", "Abuse limits", "Slow clients", "Broker loss",
-            "Partition between a node and the broker", "Node crash (kill -9)", "Graceful restart (SIGTERM)");
+    static final List<String> ORDER = List.of("Malformed input", "Abuse limits", "Access", "Slow clients",
+            "Broker loss", "Partition between a node and the broker", "Node crash (kill -9)",
+            "Graceful restart (SIGTERM)");
 
     /** The header's sentence that states the row count: written by {@link #main}, read back by {@link #rowsIn}. */
     private static final String ROW_COUNT_PREFIX = "that test's assertions passed. ";
