@@ -108,7 +108,7 @@ public final class Settings {
     @Option(names = "--jwt-audience", description = "The 'aud' every token must carry. Default: not checked.")
     public String jwtAudience;
 
-    @Option(names = "--room-access", description = "Who may join which room: open (anyone signed in), grants (the token's 'rooms' claim, or a room token on SUBSCRIBE), proxy (the backend at --join-proxy decides). Default: grants with --auth jwt, open otherwise.")
+    @Option(names = "--room-access", description = "Who may join which room: open (anyone signed in), grants (the token's 'rooms' claim, or a room token on SUBSCRIBE), proxy (the backend at --join-proxy decides). Default: grants with --auth jwt or proxy (the token's or the connect proxy's rooms), open with --auth insecure.")
     public RoomAccessMode roomAccess;
 
     @Option(names = "--join-proxy", paramLabel = "URL", description = "With --room-access proxy: the backend asked before each join. Default: none.")
@@ -425,7 +425,7 @@ public final class Settings {
 
     /** The room access in force: {@code --room-access}, or its default for the auth mode. */
     public RoomAccessMode roomAccess() {
-        return roomAccess != null ? roomAccess : auth == AuthMode.jwt ? RoomAccessMode.grants : RoomAccessMode.open;
+        return roomAccess != null ? roomAccess : auth == AuthMode.insecure ? RoomAccessMode.open : RoomAccessMode.grants;
     }
 
     /** The handshake headers the connect proxy gets, lower case. */

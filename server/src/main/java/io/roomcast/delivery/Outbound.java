@@ -5,6 +5,7 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelOutboundBuffer;
+import io.netty.channel.socket.DuplexChannel;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
@@ -492,9 +493,23 @@ public final class Outbound {
     private void closeSocket(WebSocketCloseStatus status, String why) {
         closing = true;
         producers = null;
-        channel.writeAndFlush(new CloseWebSocketFrame(status.code(), truncated(why)))
-                .addListener(ChannelFutureListener.CLOSE);
+        channel.writeAndFlush(new CloseWebSocketFrame(status.code(), truncated(why))).addListener(written -> linger());
         closeWithin(budget.grace());
+    }
+
+    /**
+     * After the last frame: stops sending but reads (and drops) what the client still sends until it closes, or
+     * the grace ends. Closing at once, with the client's frames unread, would make the kernel answer with a
+     * reset, which can destroy the ERROR frame before the client reads it.
+     */
+    private void linger() {
+        if (channel instanceof DuplexChannel duplex && channel.isActive()) {
+            readHolds = 0;
+            channel.config().setAutoRead(true);
+            duplex.shutdownOutput();
+        } else {
+            channel.close();
+        }
     }
 
     /** A client that doesn't read its close is cut when the grace ends. */
