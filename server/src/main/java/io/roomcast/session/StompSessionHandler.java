@@ -350,7 +350,9 @@ public final class StompSessionHandler extends ChannelInboundHandlerAdapter {
             }
             id = destinationText;
         }
-        if (!take(subscribes = bucket(subscribes, settings.maxSubscribeRate, settings.maxSubscribeBurst))) {
+        boolean presenceQuery = destinationText.startsWith(Destination.PRESENCE_PREFIX); // its own rate
+        if (!presenceQuery
+                && !take(subscribes = bucket(subscribes, settings.maxSubscribeRate, settings.maxSubscribeBurst))) {
             refuseByRate("subscribe-rate", "subscribing and unsubscribing faster than " + settings.maxSubscribeRate
                     + " a second (--max-subscribe-rate)", receipt);
             return;
